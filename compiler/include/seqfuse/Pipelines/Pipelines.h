@@ -1,0 +1,49 @@
+//===- Pipelines.h - named seqfuse pass pipelines ---------------*- C++ -*-===//
+//
+// The CPU pipeline, loop form -> LLVM dialect, as a list of stages. The
+// runtime runs the stages one by one to record each stage's IR; seqfuse-opt
+// registers the whole list as `--seqfuse-cpu-pipeline`, so any dumped stage
+// replays (every stage is idempotent on IR that already passed it).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SEQFUSE_PIPELINES_PIPELINES_H
+#define SEQFUSE_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+class DialectRegistry;
+} // namespace mlir
+
+namespace seqfuse {
+
+struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> checked{*this, "checked",
+                       llvm::cl::desc("Insert run-time index and divisor checks"),
+                       llvm::cl::init(true)};
+};
+
+/// Stage "canonical": canonicalize + CSE on loop form.
+void addCanonicalStage(mlir::OpPassManager &pm);
+/// Stage "checked": run-time checks (nothing when !checked).
+void addCheckedStage(mlir::OpPassManager &pm, bool checked);
+/// Stage "cf": structured control flow to branches.
+void addCFStage(mlir::OpPassManager &pm);
+/// Stage "llvm": everything to the LLVM dialect.
+void addLLVMStage(mlir::OpPassManager &pm);
+
+/// All CPU stages in order.
+void buildCPUPipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Registers `seqfuse-cpu-pipeline` with the global pass-pipeline registry.
+void registerPipelines();
+
+/// Every dialect, interface and translation seqfuse's pipelines use.
+void registerAllDialects(mlir::DialectRegistry &registry);
+/// Registers seqfuse's passes and pipelines for command-line tools.
+void registerAllPasses();
+
+} // namespace seqfuse
+
+#endif // SEQFUSE_PIPELINES_PIPELINES_H

@@ -1,0 +1,39 @@
+//===- Passes.td - seqfuse transformation passes ------------*- tablegen -*-===//
+#ifndef SEQFUSE_TRANSFORMS_PASSES
+#define SEQFUSE_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def InsertRuntimeChecksPass : Pass<"seqfuse-insert-runtime-checks", "mlir::ModuleOp"> {
+  let summary = "Guard indices and integer divisors of loop-form kernels";
+  let description = [{
+    Before every `memref.load` / `memref.store` whose index is not provably in
+    `[0, extent)`, inserts
+
+    ```mlir
+    %ok = arith.cmpi ult, %i, %extent : index
+    scf.if (not %ok) { func.call @seqfuse_rt_check_failed(%site, %i, %extent) }
+    ```
+
+    and before every signed/unsigned integer division or remainder a check of
+    the divisor (zero, and `MIN / -1` for signed ones). `@seqfuse_rt_check_failed`
+    never returns: the runtime turns it into an `IndexError` naming the tensor,
+    the index value and the statement's `file:line`, so nothing is written out
+    of bounds. Each check site is described in the module attribute
+    `seqfuse.check_sites` (its position is the `%site` operand).
+
+    An index is provably in bounds when it is the induction variable (or the
+    reversed induction variable `lo + hi - 1 - k`) of an `scf.for` with a
+    non-negative constant lower bound, unit step, and an upper bound equal to
+    the indexed extent: the same `memref.dim`, a dimension declared with the
+    same size name (`seqfuse.dims`, checked equal at call time), or a constant
+    no larger than a static extent.
+
+    Kernels already checked (`seqfuse.checked`) are left alone, so the pass is
+    idempotent and any dumped stage replays through the pipeline.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"];
+}
+
+#endif // SEQFUSE_TRANSFORMS_PASSES

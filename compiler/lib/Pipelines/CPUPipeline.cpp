@@ -1,0 +1,65 @@
+//===- CPUPipeline.cpp - loop form to LLVM dialect ------------------------===//
+#include "seqfuse/Pipelines/Pipelines.h"
+#include "seqfuse/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+//===----------------------------------------------------------------------===//
+// Loop-form stages
+//===----------------------------------------------------------------------===//
+
+void seqfuse::addCanonicalStage(OpPassManager &pm) {
+  // Fold constants and duplicate loads so later analyses see one value per fact.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void seqfuse::addCheckedStage(OpPassManager &pm, bool checked) {
+  // Checked mode: every index not provably in range raises IndexError.
+  if (checked)
+    pm.addPass(createInsertRuntimeChecksPass());
+}
+
+//===----------------------------------------------------------------------===//
+// Lowering stages
+//===----------------------------------------------------------------------===//
+
+void seqfuse::addCFStage(OpPassManager &pm) {
+  // convert-to-llvm has no pattern for scf: lower it to cf first.
+  pm.addPass(createSCFToControlFlowPass());
+}
+
+void seqfuse::addLLVMStage(OpPassManager &pm) {
+  // math ops without an LLVM intrinsic (tanh, ...) become libm calls, the same
+  // functions the reference interpreter calls, so results match bit for bit.
+  pm.addPass(createConvertMathToLibmPass());
+  // One pass for func/arith/cf/memref/math/index through their ToLLVM
+  // interfaces (registered in registerAllDialects).
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  addCanonicalStage(pm);
+  addCheckedStage(pm, options.checked);
+  addCFStage(pm);
+  addLLVMStage(pm);
+}
+
+void seqfuse::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "seqfuse-cpu-pipeline",
+      "seqfuse's CPU pipeline: loop form (or any later stage) to the LLVM dialect",
+      buildCPUPipeline);
+}
+
+void seqfuse::registerAllPasses() {
+  registerSeqfusePasses();
+  registerPipelines();
+}

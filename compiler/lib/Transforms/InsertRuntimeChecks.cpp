@@ -1,0 +1,244 @@
+//===- InsertRuntimeChecks.cpp - checked mode for loop-form kernels -------===//
+//
+// Rewrite (see Passes.td):
+//   memref.load %m[%i]   =>   scf.if (%i >=u dim(%m)) { call @seqfuse_rt_check_failed(site, %i, dim) }
+//                             memref.load %m[%i]
+// skipped where %i is provably in [0, dim(%m)). Integer divisions get a check
+// of the divisor. The callee never returns (the runtime long-jumps back to the
+// caller of the kernel), so the guarded access is never executed.
+//
+//===----------------------------------------------------------------------===//
+#include "seqfuse/Transforms/Passes.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+
+namespace seqfuse {
+#define GEN_PASS_DEF_INSERTRUNTIMECHECKSPASS
+#include "seqfuse/Transforms/Passes.h.inc"
+} // namespace seqfuse
+
+using namespace mlir;
+
+namespace {
+
+std::optional<int64_t> constIndex(Value v) {
+  APInt c;
+  if (v && matchPattern(v, m_ConstantInt(&c)))
+    return c.getSExtValue();
+  return std::nullopt;
+}
+
+/// The `seqfuse.dims` name of a function argument's dimension, if any.
+std::optional<std::string> dimName(Value memref, int64_t d) {
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg)
+    return std::nullopt;
+  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!fn)
+    return std::nullopt;
+  auto dims = fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
+  if (!dims || d >= static_cast<int64_t>(dims.size()))
+    return std::nullopt;
+  auto s = dyn_cast<StringAttr>(dims[d]);
+  if (!s || s.getValue() == "?")
+    return std::nullopt;
+  return s.getValue().str();
+}
+
+/// True when extent (m2, d2) is known to equal extent (m, d).
+bool sameExtent(Value m2, int64_t d2, Value m, int64_t d) {
+  if (m2 == m && d2 == d)
+    return true;
+  auto t1 = cast<MemRefType>(m2.getType()), t2 = cast<MemRefType>(m.getType());
+  if (!t1.isDynamicDim(d2) && !t2.isDynamicDim(d) && t1.getDimSize(d2) == t2.getDimSize(d))
+    return true;
+  auto n1 = dimName(m2, d2), n2 = dimName(m, d);
+  return n1 && n2 && *n1 == *n2;
+}
+
+/// True when `ub` is known to be <= extent(m, d).
+bool boundedByExtent(Value ub, Value m, int64_t d) {
+  auto mt = cast<MemRefType>(m.getType());
+  if (auto c = constIndex(ub))
+    return !mt.isDynamicDim(d) && *c <= mt.getDimSize(d);
+  if (auto dim = ub.getDefiningOp<memref::DimOp>()) {
+    auto dd = constIndex(dim.getIndex());
+    return dd && sameExtent(dim.getSource(), *dd, m, d);
+  }
+  return false;
+}
+
+/// True when `iv` is the induction variable of a unit-step loop over
+/// [lb >= 0, ub <= extent(m, d)).
+bool loopWithinExtent(scf::ForOp loop, Value m, int64_t d) {
+  auto lb = constIndex(loop.getLowerBound());
+  auto step = constIndex(loop.getStep());
+  return lb && *lb >= 0 && step && *step > 0 &&
+         boundedByExtent(loop.getUpperBound(), m, d);
+}
+
+bool provablyInBounds(Value idx, Value m, int64_t d) {
+  auto mt = cast<MemRefType>(m.getType());
+  if (auto c = constIndex(idx))
+    return *c >= 0 && !mt.isDynamicDim(d) && *c < mt.getDimSize(d);
+  if (auto loop = scf::getForInductionVarOwner(idx))
+    return loopWithinExtent(loop, m, d);
+  // Reverse loop: (lo + hi - 1) - k with k in [lo, hi).
+  if (auto sub = idx.getDefiningOp<arith::SubIOp>()) {
+    auto loop = scf::getForInductionVarOwner(sub.getRhs());
+    auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
+    if (!loop || !base || constIndex(base.getRhs()) != 1)
+      return false;
+    auto sum = base.getLhs().getDefiningOp<arith::AddIOp>();
+    return sum && sum.getLhs() == loop.getLowerBound() &&
+           sum.getRhs() == loop.getUpperBound() && loopWithinExtent(loop, m, d);
+  }
+  return false;
+}
+
+struct InsertRuntimeChecks
+    : seqfuse::impl::InsertRuntimeChecksPassBase<InsertRuntimeChecks> {
+  SmallVector<Attribute> sites;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (auto existing = module->getAttrOfType<ArrayAttr>(seqfuse::kCheckSitesAttr))
+      sites.assign(existing.begin(), existing.end());
+    bool any = false;
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (fn.isExternal() || fn->hasAttr(seqfuse::kCheckedAttr))
+        continue;
+      SmallVector<Operation *> todo;
+      fn.walk([&](Operation *op) {
+        if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
+                arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp,
+                arith::FloorDivSIOp, arith::CeilDivUIOp>(op))
+          todo.push_back(op);
+      });
+      for (Operation *op : todo)
+        any |= guard(op);
+      fn->setAttr(seqfuse::kCheckedAttr, UnitAttr::get(&getContext()));
+    }
+    if (any)
+      declareCallee(module);
+    if (!sites.empty())
+      module->setAttr(seqfuse::kCheckSitesAttr, ArrayAttr::get(&getContext(), sites));
+  }
+
+  void declareCallee(ModuleOp module) {
+    if (module.lookupSymbol(seqfuse::kCheckFailedFn))
+      return;
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    auto i64 = b.getI64Type();
+    auto fn = func::FuncOp::create(b, module.getLoc(), seqfuse::kCheckFailedFn,
+                                   b.getFunctionType({i64, i64, i64}, {}));
+    fn.setPrivate();
+  }
+
+  /// Records a site and returns its number.
+  int64_t addSite(Operation *op, StringRef kind, StringRef tensor, int64_t dim) {
+    MLIRContext *ctx = &getContext();
+    std::string file = "<unknown>";
+    int64_t line = 0;
+    op->getLoc()->walk([&](Location l) {
+      if (auto fl = dyn_cast<FileLineColLoc>(l)) {
+        file = fl.getFilename().str();
+        line = fl.getLine();
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    Builder b(ctx);
+    sites.push_back(b.getDictionaryAttr({
+        b.getNamedAttr("kind", b.getStringAttr(kind)),
+        b.getNamedAttr("tensor", b.getStringAttr(tensor)),
+        b.getNamedAttr("dim", b.getI64IntegerAttr(dim)),
+        b.getNamedAttr("file", b.getStringAttr(file)),
+        b.getNamedAttr("line", b.getI64IntegerAttr(line)),
+    }));
+    return static_cast<int64_t>(sites.size() - 1);
+  }
+
+  /// if (failed) call @seqfuse_rt_check_failed(site, value, bound)
+  void emitCheck(OpBuilder &b, Location loc, Value failed, int64_t site, Value value,
+                 Value bound) {
+    auto ifOp = scf::IfOp::create(b, loc, failed, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    auto toI64 = [&](Value v) -> Value {
+      if (v.getType().isIndex())
+        return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+      if (v.getType().getIntOrFloatBitWidth() < 64)
+        return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+      return v;
+    };
+    Value s = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(site));
+    func::CallOp::create(b, loc, seqfuse::kCheckFailedFn, TypeRange{},
+                         ValueRange{s, toI64(value), toI64(bound)});
+  }
+
+  static std::string tensorName(Value memref) {
+    if (auto arg = dyn_cast<BlockArgument>(memref))
+      if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+        if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                     seqfuse::attrs::kArgName))
+          return n.getValue().str();
+    return "<memref>";
+  }
+
+  bool guard(Operation *op) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    bool any = false;
+    if (isa<memref::LoadOp, memref::StoreOp>(op)) {
+      Value m = isa<memref::LoadOp>(op) ? cast<memref::LoadOp>(op).getMemRef()
+                                        : cast<memref::StoreOp>(op).getMemRef();
+      ValueRange indices = isa<memref::LoadOp>(op)
+                               ? cast<memref::LoadOp>(op).getIndices()
+                               : cast<memref::StoreOp>(op).getIndices();
+      std::string name = tensorName(m);
+      for (auto [d, idx] : llvm::enumerate(indices)) {
+        if (provablyInBounds(idx, m, d))
+          continue;
+        Value extent = memref::DimOp::create(b, loc, m, static_cast<int64_t>(d));
+        Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, idx, extent);
+        emitCheck(b, loc, bad, addSite(op, "index", name, d), idx, extent);
+        any = true;
+      }
+      return any;
+    }
+    // Integer division / remainder.
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    Type t = rhs.getType();
+    auto cst = [&](int64_t v) -> Value {
+      if (t.isIndex())
+        return arith::ConstantIndexOp::create(b, loc, v);
+      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+    };
+    Value zero = cst(0);
+    if (!(constIndex(rhs) && *constIndex(rhs) != 0)) {
+      Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, zero);
+      emitCheck(b, loc, isZero, addSite(op, "divide-by-zero", "", 0), lhs, rhs);
+      any = true;
+    }
+    bool isSigned = isa<arith::DivSIOp, arith::RemSIOp, arith::CeilDivSIOp,
+                        arith::FloorDivSIOp>(op);
+    if (isSigned && !(constIndex(rhs) && *constIndex(rhs) != -1)) {
+      unsigned w = t.isIndex() ? 64 : t.getIntOrFloatBitWidth();
+      Value minV = t.isIndex() ? arith::ConstantIndexOp::create(b, loc, INT64_MIN)
+                               : arith::ConstantOp::create(
+                                     b, loc, b.getIntegerAttr(t, APInt::getSignedMinValue(w)));
+      Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lhs, minV);
+      Value isNeg1 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, cst(-1));
+      Value both = arith::AndIOp::create(b, loc, isMin, isNeg1);
+      emitCheck(b, loc, both, addSite(op, "divide-overflow", "", 0), lhs, rhs);
+      any = true;
+    }
+    return any;
+  }
+};
+
+} // namespace

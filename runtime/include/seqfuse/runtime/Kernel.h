@@ -1,0 +1,215 @@
+//===- Kernel.h - compiling and calling seqfuse programs -------*- C++ -*-===//
+//
+// compile(program, target, options) returns a Kernel: a callable that checks
+// its arguments and runs the program on user buffers. No MLIR dependency.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SEQFUSE_RUNTIME_KERNEL_H
+#define SEQFUSE_RUNTIME_KERNEL_H
+
+#include "seqfuse/dsl/Types.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seqfuse {
+
+class Program;
+
+/// Every error seqfuse reports at run time derives from this.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+/// Wrong argument count, element type, shape, const-ness, or overlapping
+/// output buffers. The message names the argument and both shapes.
+class ArgumentError : public Error {
+public:
+  using Error::Error;
+};
+/// An index out of range (or an integer division by zero) while the kernel
+/// ran, in checked mode. Nothing was written out of bounds; writes made by
+/// earlier statements stay, exactly as when the loop raises.
+class IndexError : public Error {
+public:
+  using Error::Error;
+};
+/// The program could not be compiled.
+class CompileError : public Error {
+public:
+  using Error::Error;
+};
+
+/// Where a kernel runs.
+struct Target {
+  enum class Kind : uint8_t {
+    CPU,         ///< LLVM JIT for this machine.
+    Interpreter, ///< The reference interpreter over loop-form IR (the oracle).
+  };
+  Kind kind = Kind::CPU;
+  static Target cpu() { return {Kind::CPU}; }
+  static Target interpreter() { return {Kind::Interpreter}; }
+  std::string_view name() const { return kind == Kind::CPU ? "cpu" : "interpreter"; }
+  bool operator==(const Target &) const = default;
+};
+
+struct Options {
+  /// Check every index (and integer divisor) at run time and raise IndexError
+  /// with the statement's file:line; false trusts the program (faster).
+  bool checked = true;
+  /// LLVM optimisation level 0..3 for the CPU target.
+  int optLevel = 3;
+  bool operator==(const Options &) const = default;
+};
+
+/// The IR stages a kernel can show (kernel.ir(stage)), in pipeline order.
+enum class Stage : uint8_t {
+  Program,   ///< The recorded DSL program, as readable text.
+  Loop,      ///< Loop-form MLIR as the DSL emits it (func/scf/memref/arith/math).
+  Canonical, ///< After canonicalisation and CSE.
+  Checked,   ///< With run-time index checks (unchanged when unchecked).
+  CF,        ///< Structured control flow lowered to branches (cf).
+  LLVM,      ///< LLVM dialect.
+  LLVMIR,    ///< LLVM IR after LLVM's optimisation pipeline.
+  Assembly,  ///< Native assembly for this machine.
+};
+std::string_view stageName(Stage s);
+/// Every stage, in order.
+std::span<const Stage> allStages();
+
+/// A contiguous row-major tensor given as a pointer and a shape.
+template <class T> struct View {
+  T *data;
+  std::vector<int64_t> shape;
+};
+
+/// One call argument: a tensor (std::vector, std::span, View) or a scalar.
+class Arg {
+public:
+  static constexpr int kMaxRank = 8;
+
+  template <class T> Arg(std::vector<T> &v) : Arg(v.data(), (int64_t)v.size(), false) {
+    checkVector<T>();
+  }
+  template <class T>
+  Arg(const std::vector<T> &v) : Arg(v.data(), (int64_t)v.size(), true) {
+    checkVector<T>();
+  }
+  template <class T, size_t E>
+  Arg(std::span<T, E> s)
+      : Arg(s.data(), (int64_t)s.size(), std::is_const_v<T>) {}
+  template <class T> Arg(const View<T> &v) : Arg(v.data, v.shape) {}
+
+  Arg(float v) : type_(DType::F32), tensor_(false) { scalar_.f32 = v; }
+  Arg(double v) : type_(DType::F64), tensor_(false) { scalar_.f64 = v; }
+  Arg(int32_t v) : type_(DType::I32), tensor_(false) { scalar_.i32 = v; }
+  Arg(int64_t v) : type_(DType::I64), tensor_(false) { scalar_.i64 = v; }
+  Arg(long long v) : Arg(static_cast<int64_t>(v)) {}
+  Arg(bool v) : type_(DType::Bool), tensor_(false) { scalar_.b = v; }
+
+  /// A tensor from a raw pointer and shape.
+  template <class T>
+  Arg(T *data, std::span<const int64_t> shape)
+      : type_(dtypeOf<std::remove_const_t<T>>), tensor_(true),
+        const_(std::is_const_v<T>), data_(const_cast<std::remove_const_t<T> *>(data)) {
+    if (shape.size() > kMaxRank)
+      throw ArgumentError("seqfuse: tensor argument of rank " +
+                          std::to_string(shape.size()) + " (at most 8)");
+    rank_ = static_cast<int>(shape.size());
+    for (int d = 0; d < rank_; ++d)
+      shape_[d] = shape[d];
+  }
+  template <class T>
+  Arg(T *data, const std::vector<int64_t> &shape)
+      : Arg(data, std::span<const int64_t>(shape)) {}
+
+  DType type() const { return type_; }
+  bool isTensor() const { return tensor_; }
+  bool isConst() const { return const_; }
+  void *data() const { return data_; }
+  int rank() const { return rank_; }
+  int64_t dim(int d) const { return shape_[d]; }
+  const void *scalarPtr() const { return &scalar_; }
+  /// "f32[5, 3]" or "scalar f64".
+  std::string describe() const;
+
+private:
+  template <class T> Arg(T *data, int64_t n, bool isConst)
+      : type_(dtypeOf<std::remove_const_t<T>>), tensor_(true), const_(isConst),
+        data_(const_cast<std::remove_const_t<T> *>(data)), rank_(1) {
+    shape_[0] = n;
+  }
+  template <class T> static void checkVector() {
+    static_assert(!std::is_same_v<T, bool>,
+                  "seqfuse: std::vector<bool> is bit-packed and cannot be "
+                  "passed; use std::span<bool> or View<bool> over bool storage");
+  }
+
+  DType type_;
+  bool tensor_;
+  bool const_ = false;
+  void *data_ = nullptr;
+  int rank_ = 0;
+  std::array<int64_t, kMaxRank> shape_{};
+  union {
+    float f32;
+    double f64;
+    int32_t i32;
+    int64_t i64;
+    bool b;
+  } scalar_{};
+};
+
+namespace detail {
+class KernelImpl;
+}
+
+/// A compiled program. Cheap to copy; safe to call from several threads at
+/// once (on distinct output buffers).
+class Kernel {
+public:
+  /// Runs the program. Arguments follow the program's declaration order.
+  template <class... A> void operator()(A &&...args) const {
+    std::array<Arg, sizeof...(A)> packed{Arg(std::forward<A>(args))...};
+    call(std::span<const Arg>(packed.data(), packed.size()));
+  }
+  void call(std::span<const Arg> args) const;
+
+  /// The text of one IR stage. Stages a target does not produce (e.g. LLVM IR
+  /// for the interpreter) are reported as such in the text.
+  std::string ir(Stage stage) const;
+  /// The stage named as in stageName() ("loop", "llvm-ir", ...).
+  std::string ir(std::string_view stageName) const;
+  /// "name(t: inout f32[n], u: in f32[n])".
+  std::string signature() const;
+  Target target() const;
+  Options options() const;
+
+  explicit Kernel(std::shared_ptr<detail::KernelImpl> impl) : impl_(std::move(impl)) {}
+  const detail::KernelImpl *impl() const { return impl_.get(); }
+
+private:
+  std::shared_ptr<detail::KernelImpl> impl_;
+};
+
+/// Compiles (or finds in the in-process cache) a kernel for `program`.
+/// Thread-safe. Throws CompileError.
+Kernel compile(const Program &program, Target target = Target::cpu(),
+               Options options = {});
+
+/// Kernel cache statistics (for tests and benchmarks).
+struct CacheStats {
+  uint64_t hits = 0, misses = 0, entries = 0;
+};
+CacheStats cacheStats();
+void clearCache();
+
+} // namespace seqfuse
+
+#endif // SEQFUSE_RUNTIME_KERNEL_H

@@ -1,0 +1,41 @@
+//===- JIT.h - LLVM JIT and native code text (internal) --------*- C++ -*-===//
+//
+// The only part of the runtime that includes the ExecutionEngine and LLVM
+// target headers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SEQFUSE_RUNTIME_LIB_JIT_H
+#define SEQFUSE_RUNTIME_LIB_JIT_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir {
+class ExecutionEngine;
+}
+
+namespace seqfuse::detail {
+
+/// A JIT-compiled kernel: the engine owns the code; `packed` is the
+/// `_mlir_<name>(void **args)` wrapper ExecutionEngine generates.
+struct JitModule {
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  void (*packed)(void **) = nullptr;
+  ~JitModule();
+};
+
+/// JIT-compiles an LLVM-dialect module and looks up `fnName`. Throws
+/// CompileError.
+std::unique_ptr<JitModule> jitCompile(mlir::ModuleOp llvmModule,
+                                      const std::string &fnName, int optLevel);
+
+/// LLVM IR after the optimisation pipeline the JIT runs.
+std::string emitLLVMIR(mlir::ModuleOp llvmModule, int optLevel);
+/// Native assembly for the host, as the JIT would generate it.
+std::string emitAssembly(mlir::ModuleOp llvmModule, int optLevel);
+
+} // namespace seqfuse::detail
+
+#endif // SEQFUSE_RUNTIME_LIB_JIT_H
