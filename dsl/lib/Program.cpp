@@ -54,9 +54,8 @@ void detail::record(ProgramData *owner, Stmt stmt) {
   OpenProgram *open = find(owner);
   if (!open)
     throw DSLError("seqfuse: statement at " + stmt.loc.str() +
-                   " assigns to a tensor or state of program '" +
-                   (owner ? owner->name : "?") +
-                   "', which is no longer being built on this thread");
+                   " assigns to a tensor or state of a program that is no "
+                   "longer being built on this thread");
   if (open != &tlsOpen.back())
     throw DSLError("seqfuse: statement at " + stmt.loc.str() +
                    " assigns to program '" + owner->name +

@@ -384,12 +384,12 @@ std::string KernelImpl::stageText(Stage s) const {
     text = "// stage '" + std::string(stageName(s)) +
            "' is not produced for target 'interpreter': it runs the loop stage\n";
   } else if (s == Stage::LLVMIR) {
-    text = detail::emitLLVMIR(*llvmModule, options.optLevel);
+    text = detail::emitLLVMIR(llvmModule.get(), options.optLevel);
   } else if (s == Stage::Assembly) {
-    text = detail::emitAssembly(*llvmModule, options.optLevel);
+    text = detail::emitAssembly(llvmModule.get(), options.optLevel);
   } else {
     // Replay the stages up to s on a copy of the loop form.
-    mlir::OwningOpRef<mlir::ModuleOp> m(loopModule->clone());
+    mlir::OwningOpRef<mlir::ModuleOp> m(loopModule.get().clone());
     for (Stage t : kStages) {
       if (static_cast<int>(t) > static_cast<int>(s))
         break;
@@ -483,7 +483,7 @@ void Kernel::call(std::span<const Arg> args) const {
   const KernelImpl &k = *impl_;
   k.validate(args);
   if (k.target.kind == Target::Kind::Interpreter) {
-    interpret(*k.loopModule->getOps<mlir::func::FuncOp>().begin(), args);
+    interpret(*k.loopModule.get().getOps<mlir::func::FuncOp>().begin(), args);
     return;
   }
   // Packed calling convention: one pointer per expanded LLVM argument. A

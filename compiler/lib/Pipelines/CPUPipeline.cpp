@@ -42,7 +42,10 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
   // interfaces (registered in registerAllDialects).
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // Address computations repeated per access fold here, so the stage is a
+  // fixed point of the whole pipeline (replaying it changes nothing).
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {

@@ -263,8 +263,9 @@ public:
   template <class T, class I>
   State<T> state(std::string name, const I &init,
                  std::source_location l = std::source_location::current()) {
-    static_assert(isElement<T>, "seqfuse: state type must be float, double, "
-                                "int32_t, int64_t or bool");
+    static_assert(isElement<T> || std::is_same_v<T, Index>,
+                  "seqfuse: state type must be float, double, int32_t, int64_t, "
+                  "bool or Index");
     Expr<T> initExpr = [&] {
       if constexpr (std::is_arithmetic_v<I>)
         return detail::literal<T>(init);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints each kernel's time as a ratio against the
+# baselines measured in the same run (memcpy, the plain -O3 loop), plus the JIT
+# latency figures (cold compile median, cache hit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=build/bin/seqfuse-bench
+[ -x "$bin" ] || { echo "build first: cmake --preset default && cmake --build build" >&2; exit 1; }
+json=$(mktemp)
+"$bin" --benchmark_format=json --benchmark_out="$json" --benchmark_out_format=json "$@" >/dev/null
+python3 - "$json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["benchmarks"]
+def t(name, agg=None):
+    for r in runs:
+        if r["name"].startswith(name) and (agg is None or r.get("aggregate_name") == agg):
+            return r["real_time"], r["time_unit"]
+    return None, None
+cold, cu = t("BM_ColdJit", "median")
+hit, hu = t("BM_CacheHit")
+print(f"cold JIT latency (median): {cold:.2f} {cu}   goal <= 50 ms")
+print(f"cache hit:                 {hit:.3f} {hu}   goal <= 0.1 ms (100 us)")
+mem, _ = t("BM_Memcpy"); plain, _ = t("BM_PlainLoop")
+for name in ["BM_SeqfuseChecked", "BM_SeqfuseUnchecked"]:
+    x, u = t(name)
+    print(f"{name:22s} {x:8.3f} {u}   {x/mem:5.2f}x memcpy   {x/plain:5.2f}x plain -O3 loop")
+PY
+rm -f "$json"

@@ -1,0 +1,249 @@
+//===- Differential.h - JIT vs interpreter on random inputs ----*- C++ -*-===//
+//
+// Generates random arguments from a program's declared signature, runs the
+// reference interpreter, the checked JIT and the unchecked JIT on copies, and
+// expects identical outcomes: the same bits in every tensor (NaN matches NaN)
+// and the same IndexError message, if any.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SEQFUSE_TESTS_DIFFERENTIAL_H
+#define SEQFUSE_TESTS_DIFFERENTIAL_H
+
+#include <seqfuse/seqfuse.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace seqfuse::testing {
+
+/// One argument's storage.
+struct Buffer {
+  DType type;
+  bool isTensor;
+  std::vector<int64_t> shape;
+  std::vector<unsigned char> bytes; // tensor data, or the scalar's bytes
+
+  int64_t elems() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  template <class T> T *as() { return reinterpret_cast<T *>(bytes.data()); }
+  Arg arg() {
+    if (!isTensor) {
+      switch (type) {
+      case DType::F32: return Arg(*as<float>());
+      case DType::F64: return Arg(*as<double>());
+      case DType::I32: return Arg(*as<int32_t>());
+      case DType::I64: return Arg(*as<int64_t>());
+      default: return Arg(*as<bool>());
+      }
+    }
+    switch (type) {
+    case DType::F32: return Arg(as<float>(), shape);
+    case DType::F64: return Arg(as<double>(), shape);
+    case DType::I32: return Arg(as<int32_t>(), shape);
+    case DType::I64: return Arg(as<int64_t>(), shape);
+    default: return Arg(as<bool>(), shape);
+    }
+  }
+};
+
+struct GenOptions {
+  /// Extents tried for each free or named size.
+  std::vector<int64_t> sizes{0, 1, 2, 3, 7, 16, 33, 100};
+  /// Integer tensor/scalar values are drawn from [intLo, intHi]; values
+  /// named in intRangeBySize are drawn from [0, size of that named dim).
+  int64_t intLo = -1000, intHi = 1000;
+  /// Integer arguments used as indices: value range [lo, extent + hi) of the
+  /// extent of the named size or of the tensor's first dimension.
+  std::map<std::string, std::pair<std::string, int64_t>> indexInto;
+  double floatLo = -4, floatHi = 4;
+  /// Probability of NaN/±Inf/±0/denormal/huge in float data.
+  double specialProb = 0.05;
+  /// Per-argument overrides: fill(buffer, rng).
+  std::map<std::string, std::function<void(Buffer &, std::mt19937_64 &)>> fill;
+  /// Override extents of named sizes.
+  std::map<std::string, int64_t> fixedSizes;
+  int trials = 30;
+  uint64_t seed = 12345;
+};
+
+struct Outcome {
+  std::vector<Buffer> bufs;
+  std::optional<std::string> error;
+};
+
+inline bool sameBits(const Buffer &a, const Buffer &b) {
+  if (a.bytes.size() != b.bytes.size())
+    return false;
+  if (a.type == DType::F32 || a.type == DType::F64) {
+    size_t w = a.type == DType::F32 ? 4 : 8;
+    for (size_t i = 0; i < a.bytes.size(); i += w) {
+      if (std::memcmp(&a.bytes[i], &b.bytes[i], w) == 0)
+        continue;
+      double x, y;
+      if (w == 4) {
+        float fx, fy;
+        std::memcpy(&fx, &a.bytes[i], 4);
+        std::memcpy(&fy, &b.bytes[i], 4);
+        x = fx, y = fy;
+      } else {
+        std::memcpy(&x, &a.bytes[i], 8);
+        std::memcpy(&y, &b.bytes[i], 8);
+      }
+      if (!(std::isnan(x) && std::isnan(y)))
+        return false;
+    }
+    return true;
+  }
+  return a.bytes == b.bytes;
+}
+
+inline std::string show(const Buffer &b) {
+  std::string s = "[";
+  int64_t n = b.isTensor ? b.elems() : 1;
+  for (int64_t i = 0; i < n && i < 40; ++i) {
+    s += i ? ", " : "";
+    Buffer &m = const_cast<Buffer &>(b);
+    switch (b.type) {
+    case DType::F32: s += std::to_string(m.as<float>()[i]); break;
+    case DType::F64: s += std::to_string(m.as<double>()[i]); break;
+    case DType::I32: s += std::to_string(m.as<int32_t>()[i]); break;
+    case DType::I64: s += std::to_string(m.as<int64_t>()[i]); break;
+    default: s += m.as<bool>()[i] ? "true" : "false"; break;
+    }
+  }
+  return s + (n > 40 ? ", ...]" : "]");
+}
+
+inline double randomFloat(std::mt19937_64 &rng, const GenOptions &o) {
+  std::uniform_real_distribution<double> u01(0, 1);
+  if (u01(rng) < o.specialProb) {
+    static const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      0.0, -0.0, 1e-39, -1e-310, 3e38, -1e300, 1.0};
+    return specials[rng() % (sizeof(specials) / sizeof(specials[0]))];
+  }
+  return o.floatLo + (o.floatHi - o.floatLo) * u01(rng);
+}
+
+/// Generates arguments for `sig` (the kernel's program data).
+inline std::vector<Buffer> generate(const ast::ProgramData &p, const GenOptions &o,
+                                    std::mt19937_64 &rng) {
+  std::map<std::string, int64_t> named;
+  auto pickSize = [&] { return o.sizes[rng() % o.sizes.size()]; };
+  for (const auto &n : p.dimNames)
+    named[n] = o.fixedSizes.count(n) ? o.fixedSizes.at(n) : pickSize();
+  std::vector<Buffer> bufs;
+  for (const auto &a : p.args) {
+    Buffer b{a.type, a.isTensor, {}, {}};
+    if (a.isTensor)
+      for (const auto &d : a.shape)
+        b.shape.push_back(d.kind == ast::DimSpec::Fixed   ? d.extent
+                          : d.kind == ast::DimSpec::Named ? named[p.dimNames[d.symbol]]
+                                                          : pickSize());
+    b.bytes.resize((a.isTensor ? b.elems() : 1) * dtypeBytes(a.type));
+    bufs.push_back(std::move(b));
+  }
+  for (size_t k = 0; k < p.args.size(); ++k) {
+    const auto &a = p.args[k];
+    Buffer &b = bufs[k];
+    if (o.fill.count(a.name)) {
+      o.fill.at(a.name)(b, rng);
+      continue;
+    }
+    int64_t n = a.isTensor ? b.elems() : 1;
+    int64_t lo = o.intLo, hi = o.intHi;
+    if (o.indexInto.count(a.name)) {
+      auto [target, slack] = o.indexInto.at(a.name);
+      int64_t extent = named.count(target) ? named[target] : 0;
+      for (size_t j = 0; j < p.args.size(); ++j)
+        if (p.args[j].name == target)
+          extent = bufs[j].shape.empty() ? 0 : bufs[j].shape[0];
+      lo = -slack;
+      hi = extent - 1 + slack;
+      if (hi < lo)
+        hi = lo;
+    }
+    std::uniform_int_distribution<int64_t> di(lo, hi);
+    for (int64_t i = 0; i < n; ++i) {
+      switch (a.type) {
+      case DType::F32: b.as<float>()[i] = static_cast<float>(randomFloat(rng, o)); break;
+      case DType::F64: b.as<double>()[i] = randomFloat(rng, o); break;
+      case DType::I32: b.as<int32_t>()[i] = static_cast<int32_t>(di(rng)); break;
+      case DType::I64: b.as<int64_t>()[i] = di(rng); break;
+      default: b.as<bool>()[i] = rng() & 1; break;
+      }
+    }
+  }
+  return bufs;
+}
+
+inline Outcome runOn(const Kernel &k, std::vector<Buffer> bufs) {
+  std::vector<Arg> args;
+  for (auto &b : bufs)
+    args.push_back(b.arg());
+  Outcome out;
+  try {
+    k.call(args);
+  } catch (const IndexError &e) {
+    out.error = e.what();
+  }
+  out.bufs = std::move(bufs);
+  return out;
+}
+
+inline void expectSame(const Outcome &want, const Outcome &got, const ast::ProgramData &p,
+                       const std::string &what, int trial) {
+  ASSERT_EQ(want.error.has_value(), got.error.has_value())
+      << what << " trial " << trial << ": interpreter error: "
+      << want.error.value_or("none") << "; " << what << " error: " << got.error.value_or("none");
+  if (want.error)
+    EXPECT_EQ(*want.error, *got.error) << what << " trial " << trial;
+  for (size_t k = 0; k < want.bufs.size(); ++k)
+    if (want.bufs[k].isTensor)
+      EXPECT_TRUE(sameBits(want.bufs[k], got.bufs[k]))
+          << what << " trial " << trial << ": tensor '" << p.args[k].name
+          << "' differs\n interpreter: " << show(want.bufs[k]) << "\n " << what << ": "
+          << show(got.bufs[k]);
+}
+
+/// Runs `trials` random argument sets through the interpreter and the JIT
+/// (checked, and unchecked where the interpreter raised no error). Returns
+/// how many trials raised an IndexError.
+inline int differential(const Program &p, const GenOptions &o = {}) {
+  Kernel interp = compile(p, Target::interpreter());
+  Kernel jit = compile(p, Target::cpu());
+  Kernel fast = compile(p, Target::cpu(), Options{.checked = false});
+  std::mt19937_64 rng(o.seed);
+  int errors = 0;
+  for (int t = 0; t < o.trials; ++t) {
+    std::vector<Buffer> bufs = generate(p.data(), o, rng);
+    Outcome want = runOn(interp, bufs);
+    Outcome got = runOn(jit, bufs);
+    expectSame(want, got, p.data(), "jit", t);
+    if (!want.error) {
+      Outcome got2 = runOn(fast, bufs);
+      expectSame(want, got2, p.data(), "jit-unchecked", t);
+    } else {
+      ++errors;
+    }
+    if (::testing::Test::HasFailure())
+      return errors;
+  }
+  return errors;
+}
+
+} // namespace seqfuse::testing
+
+#endif // SEQFUSE_TESTS_DIFFERENTIAL_H

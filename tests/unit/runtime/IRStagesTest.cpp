@@ -1,0 +1,90 @@
+//===- IRStagesTest.cpp - kernel.ir() and SEQFUSE_DUMP_IR -----------------===//
+#include <seqfuse/seqfuse.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace seqfuse;
+using ::testing::HasSubstr;
+
+namespace {
+
+Kernel runningSum(const char *name) {
+  Program p(name);
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, v.size(0), [&](Var i) {
+    acc += v[i];
+    out[i] = acc;
+  });
+  return compile(p);
+}
+
+TEST(IRStages, EveryStageHasItsForm) {
+  Kernel k = runningSum("irstages");
+  EXPECT_THAT(k.ir(Stage::Program), HasSubstr("program irstages(v: in f32[v.size(0)]"));
+  std::string loopIR = k.ir(Stage::Loop);
+  EXPECT_THAT(loopIR, HasSubstr("func.func @irstages"));
+  EXPECT_THAT(loopIR, HasSubstr("scf.for"));
+  EXPECT_THAT(loopIR, HasSubstr("iter_args"));
+  EXPECT_THAT(loopIR, HasSubstr("IRStagesTest.cpp")); // source locations
+  EXPECT_THAT(k.ir(Stage::Canonical), HasSubstr("scf.for"));
+  EXPECT_THAT(k.ir(Stage::Checked), HasSubstr("seqfuse.checked"));
+  std::string cf = k.ir(Stage::CF);
+  EXPECT_THAT(cf, HasSubstr("cf.cond_br"));
+  EXPECT_THAT(cf, ::testing::Not(HasSubstr("scf.for")));
+  EXPECT_THAT(k.ir(Stage::LLVM), HasSubstr("llvm.func @irstages"));
+  EXPECT_THAT(k.ir(Stage::LLVMIR), HasSubstr("define void @irstages"));
+  EXPECT_THAT(k.ir(Stage::Assembly), HasSubstr("irstages:"));
+  EXPECT_EQ(k.ir("llvm-ir"), k.ir(Stage::LLVMIR));
+  EXPECT_THROW(k.ir("nonsense"), Error);
+}
+
+TEST(IRStages, InterpreterTargetShowsLoopForm) {
+  Program p("interp_ir");
+  auto x = p.inout<int32_t>("x");
+  loop(0, x.size(0), [&](Var i) { x[i] += 1; });
+  Kernel k = compile(p, Target::interpreter());
+  EXPECT_THAT(k.ir(Stage::Loop), HasSubstr("arith.addi"));
+  EXPECT_THAT(k.ir(Stage::LLVMIR), HasSubstr("not produced for target 'interpreter'"));
+}
+
+TEST(IRStages, DumpToDirectoryWritesOneFilePerStage) {
+  auto dir = std::filesystem::temp_directory_path() / "seqfuse-dump-test";
+  std::filesystem::remove_all(dir);
+  setenv("SEQFUSE_DUMP_IR", dir.c_str(), 1);
+  Kernel k = runningSum("dumped");
+  unsetenv("SEQFUSE_DUMP_IR");
+  std::vector<std::string> names;
+  for (auto &e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> want{"dumped.00-program.txt", "dumped.01-loop.mlir",
+                                "dumped.02-canonical.mlir", "dumped.03-checked.mlir",
+                                "dumped.04-cf.mlir",      "dumped.05-llvm.mlir",
+                                "dumped.06-llvm-ir.ll",   "dumped.07-asm.s"};
+  EXPECT_EQ(names, want);
+  std::ifstream in(dir / "dumped.01-loop.mlir");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), k.ir(Stage::Loop));
+}
+
+TEST(IRStages, DumpToStderr) {
+  setenv("SEQFUSE_DUMP_IR", "1", 1);
+  ::testing::internal::CaptureStderr();
+  Kernel k = runningSum("dumped_stderr");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  unsetenv("SEQFUSE_DUMP_IR");
+  for (Stage s : allStages())
+    EXPECT_THAT(err, HasSubstr("// ----- seqfuse dumped_stderr: stage '" +
+                               std::string(stageName(s)) + "' -----"));
+}
+
+} // namespace
