@@ -85,15 +85,29 @@ bool provablyInBounds(Value idx, Value m, int64_t d) {
     return *c >= 0 && !mt.isDynamicDim(d) && *c < mt.getDimSize(d);
   if (auto loop = scf::getForInductionVarOwner(idx))
     return loopWithinExtent(loop, m, d);
-  // Reverse loop: (lo + hi - 1) - k with k in [lo, hi).
+  // Reverse loop: (lo + hi - 1) - k with k in [lo, hi). Canonicalisation
+  // folds lo + hi to hi when lo = 0, and may write "- 1" as "+ -1".
   if (auto sub = idx.getDefiningOp<arith::SubIOp>()) {
     auto loop = scf::getForInductionVarOwner(sub.getRhs());
-    auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
-    if (!loop || !base || constIndex(base.getRhs()) != 1)
+    if (!loop)
       return false;
-    auto sum = base.getLhs().getDefiningOp<arith::AddIOp>();
-    return sum && sum.getLhs() == loop.getLowerBound() &&
-           sum.getRhs() == loop.getUpperBound() && loopWithinExtent(loop, m, d);
+    Value sum;
+    if (auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
+        base && constIndex(base.getRhs()) == 1)
+      sum = base.getLhs();
+    else if (auto base = sub.getLhs().getDefiningOp<arith::AddIOp>();
+             base && constIndex(base.getRhs()) == -1)
+      sum = base.getLhs();
+    if (!sum)
+      return false;
+    bool isLoPlusHi = false;
+    if (auto add = sum.getDefiningOp<arith::AddIOp>())
+      isLoPlusHi = add.getLhs() == loop.getLowerBound() &&
+                   add.getRhs() == loop.getUpperBound();
+    if (!isLoPlusHi && !(sum == loop.getUpperBound() &&
+                         constIndex(loop.getLowerBound()) == 0))
+      return false;
+    return loopWithinExtent(loop, m, d);
   }
   return false;
 }

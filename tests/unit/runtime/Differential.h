@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -225,9 +226,16 @@ inline int differential(const Program &p, const GenOptions &o = {}) {
   Kernel interp = compile(p, Target::interpreter());
   Kernel jit = compile(p, Target::cpu());
   Kernel fast = compile(p, Target::cpu(), Options{.checked = false});
-  std::mt19937_64 rng(o.seed);
+  // SEQFUSE_DIFF_TRIALS / SEQFUSE_DIFF_SEED: longer or other campaigns.
+  int trials = o.trials;
+  uint64_t seed = o.seed;
+  if (const char *e = std::getenv("SEQFUSE_DIFF_TRIALS"))
+    trials = std::atoi(e);
+  if (const char *e = std::getenv("SEQFUSE_DIFF_SEED"))
+    seed = std::strtoull(e, nullptr, 10);
+  std::mt19937_64 rng(seed);
   int errors = 0;
-  for (int t = 0; t < o.trials; ++t) {
+  for (int t = 0; t < trials; ++t) {
     std::vector<Buffer> bufs = generate(p.data(), o, rng);
     Outcome want = runOn(interp, bufs);
     Outcome got = runOn(jit, bufs);

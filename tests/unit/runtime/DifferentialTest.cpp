@@ -62,10 +62,12 @@ TEST(Differential, ScatterWithDuplicatesAndOutOfRange) {
   auto m = p.input<float>("m", {idx.size(0)});
   loop(0, idx.size(0), [&](Var i) { t[idx[i]] = m[i]; });
   GenOptions o;
+  o.sizes = {1, 2, 3, 7, 16, 33, 100}; // t empty with idx not: always an error
   o.indexInto["idx"] = {"t", 0};
   EXPECT_EQ(differential(p, o), 0);
   // Out-of-range indices: the same IndexError, same partial writes.
   o.indexInto["idx"] = {"t", 2};
+  o.sizes = {0, 1, 2, 3, 7, 16};
   o.seed = 99;
   EXPECT_GT(differential(p, o), 0);
 }
@@ -83,6 +85,7 @@ TEST(Differential, HistogramAndMinMaxUpdates) {
     hi[bin[i]].maxWith(w[i]);
   });
   GenOptions o;
+  o.sizes = {1, 2, 3, 7, 16, 33, 100};
   o.indexInto["bin"] = {"h", 0};
   EXPECT_EQ(differential(p, o), 0);
 }
