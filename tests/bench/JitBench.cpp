@@ -61,6 +61,7 @@ void BM_Memcpy(benchmark::State &state) {
   std::vector<float> a(kN, 1.0f), b(kN);
   for (auto _ : state) {
     std::memcpy(b.data(), a.data(), kN * sizeof(float));
+    benchmark::DoNotOptimize(b.data());
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * kN * 8);
