@@ -334,7 +334,12 @@ private:
     case AOp::Abs:
       if (isF)
         return math::AbsFOp::create(b, loc, ops[0]);
-      return math::AbsIOp::create(b, loc, ops[0]);
+      // x < 0 ? 0 - x : x, wrapping (abs(MIN) = MIN). Not math.absi: the
+      // LLVM lowering has no pattern for it (found by seqfuse-fuzz).
+      return arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, ops[0], constInt(ty, 0)),
+          arith::SubIOp::create(b, loc, constInt(ty, 0), ops[0]), ops[0]);
     case AOp::Exp: return math::ExpOp::create(b, loc, ops[0]);
     case AOp::Log: return math::LogOp::create(b, loc, ops[0]);
     case AOp::Sqrt: return math::SqrtOp::create(b, loc, ops[0]);

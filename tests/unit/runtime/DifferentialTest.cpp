@@ -143,6 +143,26 @@ TEST(Differential, MathFunctionsAndCasts) {
   EXPECT_EQ(differential(p, o), 0);
 }
 
+TEST(Differential, IntegerAbsWraps) {
+  Program p("iabs");
+  auto a = p.inout<int32_t>("a");
+  auto b = p.inout<int64_t>("b", {a.size(0)});
+  loop(0, a.size(0), [&](Var i) {
+    a[i] = abs(a[i]);
+    b[i] = abs(b[i] - 1);
+  });
+  GenOptions o;
+  o.intLo = std::numeric_limits<int32_t>::min(); // abs(MIN) = MIN, as the loop wraps
+  o.intHi = std::numeric_limits<int32_t>::min() + 3;
+  EXPECT_EQ(differential(p, o), 0);
+  Kernel k = compile(p);
+  std::vector<int32_t> av{-5, 7, std::numeric_limits<int32_t>::min()};
+  std::vector<int64_t> bv{-5, 7, std::numeric_limits<int64_t>::min()};
+  k(av, bv);
+  EXPECT_EQ(av, (std::vector<int32_t>{5, 7, std::numeric_limits<int32_t>::min()}));
+  EXPECT_EQ(bv, (std::vector<int64_t>{6, 6, std::numeric_limits<int64_t>::max()}));
+}
+
 TEST(Differential, IntegerDivisionRemainderAndErrors) {
   Program p("intdiv");
   auto a = p.input<int32_t>("a");
