@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
-# The README's second command: install what is missing, build everything, run
-# the whole test suite (GoogleTest + lit + compile-fail tests) with ctest.
+# The README's second command: install what is missing, build, and run the
+# whole test suite with ctest (GoogleTest, lit, compile-fail tests, the fuzz
+# budgets), then the same suite under AddressSanitizer + UBSan, then the
+# multi-threaded stress tests under ThreadSanitizer.
+# SEQFUSE_SANITIZERS=0 skips the two sanitizer builds (quicker local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+jobs="${SEQFUSE_JOBS:-$(nproc)}"
+
+echo "== default build (Release) =="
 ./scripts/build.sh
-ctest --test-dir build --output-on-failure -j "${SEQFUSE_JOBS:-$(nproc)}" "$@"
+ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+
+if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
+  [ -f build-asan/build.ninja ] || cmake --preset asan
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
+
+  echo "== ThreadSanitizer: many threads compiling and running kernels =="
+  [ -f build-tsan/build.ninja ] || cmake --preset tsan
+  cmake --build build-tsan -j "$jobs" --target seqfuse-unittests
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/seqfuse-unittests \
+    --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*'
+fi

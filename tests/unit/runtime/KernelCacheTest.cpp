@@ -59,6 +59,35 @@ TEST(KernelCache, ManyThreadsCompileAndRun) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST(KernelCache, DistinctProgramsCompiledConcurrently) {
+  // Every thread builds and JIT-compiles its own programs (cache misses):
+  // MLIR contexts, pipelines and LLVM JITs run side by side.
+  constexpr int kThreads = 4, kPrograms = 4;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int it = 0; it < kPrograms; ++it) {
+        int c = 1000 * (t + 1) + it;
+        Program p("distinct");
+        auto x = p.inout<int32_t>("x");
+        auto acc = p.state<int32_t>("acc", c);
+        loop(0, x.size(0), [&](Var i) {
+          acc += x[i];
+          x[i] = acc;
+        });
+        Kernel k = compile(p, it % 2 ? Target::interpreter() : Target::cpu());
+        std::vector<int32_t> v{1, 2, 3};
+        k(v);
+        if (v != std::vector<int32_t>{c + 1, c + 3, c + 6})
+          ++failures;
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST(KernelCache, OneKernelFromManyThreadsWithErrors) {
   Program p("gather_mt");
   auto src = p.input<float>("src");

@@ -1,0 +1,25 @@
+#loc = loc("examples/seed_conditional.cpp":22:11)
+module {
+  func.func @seed_conditional(%arg0: memref<?xf32> {seqfuse.access = "inout", seqfuse.dims = ["t.size(0)"], seqfuse.name = "t"} loc("examples/seed_conditional.cpp":22:11), %arg1: memref<?xf32> {seqfuse.access = "in", seqfuse.dims = ["t.size(0)"], seqfuse.name = "u"} loc("examples/seed_conditional.cpp":22:11)) attributes {seqfuse.kernel} {
+    %c0 = arith.constant 0 : index loc(#loc1)
+    %c0_0 = arith.constant 0 : index loc(#loc1)
+    %dim = memref.dim %arg0, %c0_0 : memref<?xf32> loc(#loc1)
+    %c1 = arith.constant 1 : index loc(#loc1)
+    scf.for %arg2 = %c0 to %dim step %c1 {
+      %c2 = arith.constant 2 : index loc(#loc2)
+      %0 = memref.load %arg0[%c2] : memref<?xf32> loc(#loc2)
+      %cst = arith.constant 2.000000e+00 : f32 loc(#loc2)
+      %1 = arith.cmpf oge, %0, %cst : f32 loc(#loc2)
+      scf.if %1 {
+        %2 = memref.load %arg0[%arg2] : memref<?xf32> loc(#loc3)
+        %3 = memref.load %arg1[%arg2] : memref<?xf32> loc(#loc3)
+        %4 = arith.addf %2, %3 : f32 loc(#loc3)
+        memref.store %4, %arg0[%arg2] : memref<?xf32> loc(#loc3)
+      } loc(#loc2)
+    } loc(#loc1)
+    return loc(#loc)
+  } loc(#loc)
+} loc(#loc)
+#loc1 = loc("examples/seed_conditional.cpp":25:3)
+#loc2 = loc("examples/seed_conditional.cpp":26:5)
+#loc3 = loc("examples/seed_conditional.cpp":27:9)

@@ -1,0 +1,28 @@
+#loc = loc("examples/seed_scatter.cpp":19:11)
+module attributes {seqfuse.check_sites = [{dim = 0 : i64, file = "examples/seed_scatter.cpp", kind = "index", line = 24 : i64, tensor = "t"}]} {
+  func.func private @seqfuse_rt_check_failed(i64, i64, i64) loc(#loc)
+  func.func @seed_scatter(%arg0: memref<?xf32> {seqfuse.access = "inout", seqfuse.dims = ["?"], seqfuse.name = "t"} loc("examples/seed_scatter.cpp":19:11), %arg1: memref<?xi64> {seqfuse.access = "in", seqfuse.dims = ["idx.size(0)"], seqfuse.name = "idx"} loc("examples/seed_scatter.cpp":19:11), %arg2: memref<?xf32> {seqfuse.access = "in", seqfuse.dims = ["idx.size(0)"], seqfuse.name = "m"} loc("examples/seed_scatter.cpp":19:11)) attributes {seqfuse.checked, seqfuse.kernel} {
+    %c1 = arith.constant 1 : index loc(#loc1)
+    %c0 = arith.constant 0 : index loc(#loc2)
+    %dim = memref.dim %arg1, %c0 : memref<?xi64> loc(#loc1)
+    scf.for %arg3 = %c0 to %dim step %c1 {
+      %0 = memref.load %arg2[%arg3] : memref<?xf32> loc(#loc3)
+      %1 = memref.load %arg1[%arg3] : memref<?xi64> loc(#loc3)
+      %2 = arith.index_cast %1 : i64 to index loc(#loc3)
+      %c0_0 = arith.constant 0 : index loc(#loc3)
+      %dim_1 = memref.dim %arg0, %c0_0 : memref<?xf32> loc(#loc3)
+      %3 = arith.cmpi uge, %2, %dim_1 : index loc(#loc3)
+      scf.if %3 {
+        %c0_i64 = arith.constant 0 : i64 loc(#loc3)
+        %4 = arith.index_cast %2 : index to i64 loc(#loc3)
+        %5 = arith.index_cast %dim_1 : index to i64 loc(#loc3)
+        func.call @seqfuse_rt_check_failed(%c0_i64, %4, %5) : (i64, i64, i64) -> () loc(#loc3)
+      } loc(#loc3)
+      memref.store %0, %arg0[%2] : memref<?xf32> loc(#loc3)
+    } loc(#loc1)
+    return loc(#loc)
+  } loc(#loc)
+} loc(#loc)
+#loc1 = loc("examples/seed_scatter.cpp":23:3)
+#loc2 = loc(unknown)
+#loc3 = loc("examples/seed_scatter.cpp":24:7)
