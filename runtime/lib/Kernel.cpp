@@ -28,7 +28,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <future>
+#include <list>
 #include <iostream>
 #include <mutex>
 #include <unordered_map>
@@ -359,10 +361,39 @@ void dumpIfRequested(const Kernel &k) {
 // Cache
 //===----------------------------------------------------------------------===//
 
+/// Least-recently-used kernels, at most `capacity` of them. Evicting only
+/// drops the cache's reference: kernels users hold stay valid.
 struct Cache {
+  using Future = std::shared_future<std::shared_ptr<KernelImpl>>;
+  struct Entry {
+    Future future;
+    std::list<std::string>::iterator lru;
+  };
   std::mutex mutex;
-  std::unordered_map<std::string, std::shared_future<std::shared_ptr<KernelImpl>>> map;
-  uint64_t hits = 0, misses = 0;
+  std::unordered_map<std::string, Entry> map;
+  std::list<std::string> lru; // most recent first
+  size_t capacity = defaultCapacity();
+  uint64_t hits = 0, misses = 0, evictions = 0;
+
+  static size_t defaultCapacity() {
+    if (const char *e = std::getenv("SEQFUSE_CACHE_CAPACITY"))
+      return static_cast<size_t>(std::strtoull(e, nullptr, 10));
+    return 256;
+  }
+  void touch(Entry &e) { lru.splice(lru.begin(), lru, e.lru); }
+  /// Drops least recently used, finished entries beyond the capacity.
+  void evict() {
+    for (auto it = lru.end(); map.size() > capacity && it != lru.begin();) {
+      --it;
+      auto found = map.find(*it);
+      if (found->second.future.wait_for(std::chrono::seconds(0)) !=
+          std::future_status::ready)
+        continue; // being built: its builder still needs it
+      map.erase(found);
+      it = lru.erase(it);
+      ++evictions;
+    }
+  }
 };
 
 Cache &cache() {
@@ -423,11 +454,13 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
     auto it = c.map.find(key);
     if (it != c.map.end()) {
       ++c.hits;
-      future = it->second;
+      c.touch(it->second);
+      future = it->second.future;
     } else {
       ++c.misses;
       future = promise.get_future().share();
-      c.map.emplace(key, future);
+      c.lru.push_front(key);
+      c.map.emplace(key, Cache::Entry{future, c.lru.begin()});
       builder = true;
     }
   }
@@ -437,8 +470,13 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
     } catch (...) {
       promise.set_exception(std::current_exception());
       std::lock_guard<std::mutex> lock(c.mutex);
-      c.map.erase(key); // a failed compile is not cached
+      if (auto it = c.map.find(key); it != c.map.end()) { // failures are not cached
+        c.lru.erase(it->second.lru);
+        c.map.erase(it);
+      }
     }
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.evict();
   }
   Kernel k(future.get()); // rethrows the builder's error
   if (builder)
@@ -449,13 +487,24 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
 CacheStats seqfuse::cacheStats() {
   Cache &c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return {c.hits, c.misses, static_cast<uint64_t>(c.map.size())};
+  return {c.hits, c.misses, static_cast<uint64_t>(c.map.size()), c.evictions,
+          static_cast<uint64_t>(c.capacity)};
 }
 
 void seqfuse::clearCache() {
   Cache &c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.map.clear();
+  size_t keep = c.capacity;
+  c.capacity = 0;
+  c.evict(); // entries being built stay until they finish
+  c.capacity = keep;
+}
+
+void seqfuse::setCacheCapacity(size_t entries) {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.capacity = entries;
+  c.evict();
 }
 
 //===----------------------------------------------------------------------===//

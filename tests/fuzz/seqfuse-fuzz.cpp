@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows up in logs
   std::printf("seqfuse-fuzz: seed %llu, up to %d programs x %d argument sets\n",
               static_cast<unsigned long long>(c.seed), c.programs, c.argsPerProgram);
   auto start = std::chrono::steady_clock::now();
@@ -139,6 +140,7 @@ int main(int argc, char **argv) {
       }
       break;
     }
+    clearCache(); // each program is compiled once: keep memory flat
     if (c.verbose)
       std::printf("program %llu: %d statements\n", static_cast<unsigned long long>(seed),
                   gp.statements);

@@ -35,6 +35,25 @@ TEST(KernelCache, SameProgramSameKernel) {
             compile(p, Target::cpu()).impl());
 }
 
+TEST(KernelCache, BoundedLeastRecentlyUsed) {
+  setCacheCapacity(2);
+  Kernel a = scaleKernel(11.0f);
+  scaleKernel(12.0f);
+  scaleKernel(11.0f); // a is now the most recent
+  scaleKernel(13.0f); // evicts 12
+  CacheStats s = cacheStats();
+  EXPECT_EQ(s.entries, 2u);
+  EXPECT_GE(s.evictions, 1u);
+  EXPECT_EQ(scaleKernel(11.0f).impl(), a.impl()); // still cached
+  uint64_t misses = cacheStats().misses;
+  scaleKernel(12.0f);
+  EXPECT_EQ(cacheStats().misses, misses + 1); // was evicted
+  std::vector<float> x{1, 2};
+  a(x); // an evicted or kept kernel stays usable
+  EXPECT_EQ(x, (std::vector<float>{11, 22}));
+  setCacheCapacity(256);
+}
+
 TEST(KernelCache, ManyThreadsCompileAndRun) {
   constexpr int kThreads = 8, kIters = 20;
   std::atomic<int> failures{0};

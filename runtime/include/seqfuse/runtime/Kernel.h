@@ -205,10 +205,14 @@ Kernel compile(const Program &program, Target target = Target::cpu(),
 
 /// Kernel cache statistics (for tests and benchmarks).
 struct CacheStats {
-  uint64_t hits = 0, misses = 0, entries = 0;
+  uint64_t hits = 0, misses = 0, entries = 0, evictions = 0, capacity = 0;
 };
 CacheStats cacheStats();
+/// Drops every cached kernel (kernels held elsewhere stay valid).
 void clearCache();
+/// The cache keeps the `entries` most recently used kernels (default 256, or
+/// $SEQFUSE_CACHE_CAPACITY). Each holds its MLIR context and JIT code.
+void setCacheCapacity(size_t entries);
 
 } // namespace seqfuse
 
