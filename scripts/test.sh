@@ -14,15 +14,15 @@ echo "== default build (Release) =="
 ctest --test-dir build --output-on-failure -j "$jobs" "$@"
 
 if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
-  echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
-  [ -f build-asan/build.ninja ] || cmake --preset asan
-  cmake --build build-asan -j "$jobs"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
-
   echo "== ThreadSanitizer: many threads compiling and running kernels =="
   [ -f build-tsan/build.ninja ] || cmake --preset tsan
   cmake --build build-tsan -j "$jobs" --target seqfuse-unittests
   TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/seqfuse-unittests \
     --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*'
+
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
+  [ -f build-asan/build.ninja ] || cmake --preset asan
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
 fi

@@ -3,6 +3,7 @@
 // The one translation unit that includes the heavy LLVM-dialect headers.
 //
 //===----------------------------------------------------------------------===//
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 
@@ -23,6 +24,7 @@
 
 void seqfuse::registerAllDialects(mlir::DialectRegistry &registry) {
   registerLoopFormDialects(registry);
+  registry.insert<SeqfuseDialect>();
   registry.insert<mlir::cf::ControlFlowDialect, mlir::LLVM::LLVMDialect,
                   mlir::index::IndexDialect, mlir::ub::UBDialect>();
   mlir::arith::registerConvertArithToLLVMInterface(registry);

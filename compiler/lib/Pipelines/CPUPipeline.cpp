@@ -20,6 +20,9 @@ void seqfuse::addCanonicalStage(OpPassManager &pm) {
 }
 
 void seqfuse::addCheckedStage(OpPassManager &pm, bool checked) {
+  // Pattern ops become loops first, so the checks see induction variables
+  // and can prove most direct indices in range.
+  pm.addPass(createLowerPatternsPass());
   // Checked mode: every index not provably in range raises IndexError.
   if (checked)
     pm.addPass(createInsertRuntimeChecksPass());

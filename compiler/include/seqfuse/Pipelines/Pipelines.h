@@ -26,7 +26,8 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
 
 /// Stage "canonical": canonicalize + CSE on loop form.
 void addCanonicalStage(mlir::OpPassManager &pm);
-/// Stage "checked": run-time checks (nothing when !checked).
+/// Stage "checked": pattern ops lowered to loops, then run-time checks
+/// (none when !checked).
 void addCheckedStage(mlir::OpPassManager &pm, bool checked);
 /// Stage "cf": structured control flow to branches.
 void addCFStage(mlir::OpPassManager &pm);

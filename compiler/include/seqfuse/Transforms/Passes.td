@@ -36,4 +36,28 @@ def InsertRuntimeChecksPass : Pass<"seqfuse-insert-runtime-checks", "mlir::Modul
                            "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"];
 }
 
+def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
+  let summary = "Lower seqfuse pattern ops to sequential scf loops";
+  let description = [{
+    Gives every pattern op its sequential meaning as an `scf.for` (innermost
+    ops first):
+
+    ```
+    seqfuse.map lb to ub {body}            => for i: body(i)
+    seqfuse.reduce init element combiner   => acc = init; for i: acc = combiner(acc, element(i))
+    seqfuse.scan ... body                  => the same, calling body(i, acc) before
+                                              (exclusive) or after (inclusive) combining
+    seqfuse.scatter into t element         => for i: (j..., v) = element(i); t[j...] = v
+    seqfuse.scatter_combine into t ...     => for i: t[j...] = combiner(t[j...], v)
+    seqfuse.sequential {body}              => body, inlined
+    ```
+
+    `reverse` folds iterate `i = lb + ub - 1 - k` for `k` in `[lb, ub)`. The
+    result is the correct (sequential) CPU code for every pattern; parallel
+    lowerings replace this pass op by op.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 #endif // SEQFUSE_TRANSFORMS_PASSES

@@ -1,0 +1,17 @@
+//===- SeqfuseOps.h - seqfuse pattern dialect -------------------*- C++ -*-===//
+#ifndef SEQFUSE_DIALECT_SEQFUSE_SEQFUSEOPS_H
+#define SEQFUSE_DIALECT_SEQFUSE_SEQFUSEOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "seqfuse/Dialect/Seqfuse/SeqfuseDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h.inc"
+
+#endif // SEQFUSE_DIALECT_SEQFUSE_SEQFUSEOPS_H

@@ -1,0 +1,220 @@
+//===- SeqfuseOps.td - seqfuse pattern ops ------------------*- tablegen -*-===//
+#ifndef SEQFUSE_DIALECT_SEQFUSE_OPS
+#define SEQFUSE_DIALECT_SEQFUSE_OPS
+
+include "seqfuse/Dialect/Seqfuse/SeqfuseDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Seqfuse_YieldOp : Seqfuse_Op<"yield", [Pure, Terminator]> {
+  let summary = "Ends a region of a seqfuse op, passing values to it";
+  let description = [{
+    Terminates every region of the seqfuse ops. What the values mean depends
+    on the region: the element of an iteration, the combined accumulator, the
+    index and value of a scatter, or nothing.
+
+    ```mlir
+    seqfuse.yield %a, %b : f32, f32
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, mlir::ValueRange()); }]>];
+}
+
+def Seqfuse_MapOp : Seqfuse_Op<"map", [RecursiveMemoryEffects]> {
+  let summary = "Iterations that are independent of each other";
+  let description = [{
+    Runs `body` for every `i` in `[lowerBound, upperBound)`. The iterations
+    were proven independent: no iteration reads what another writes, and no
+    two write the same place. Sequentially it is a loop in increasing `i`; in
+    parallel any order gives the same result. A condition inside the body
+    makes a masked map.
+
+    ```mlir
+    seqfuse.map %c0 to %n {
+    ^bb0(%i: index):
+      %x = memref.load %in[%i] : memref<?xf32>
+      %y = arith.mulf %x, %x : f32
+      memref.store %y, %out[%i] : memref<?xf32>
+      seqfuse.yield
+    }
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$lowerBound `to` $upperBound $body attr-dict";
+  let hasVerifier = 1;
+}
+
+class Seqfuse_FoldOp<string mnemonic> : Seqfuse_Op<mnemonic, [RecursiveMemoryEffects]> {
+  code foldDescription = [{
+    `element` (`^bb0(%i: index)`) yields the iteration's element, a tuple of
+    the accumulator's types. `combiner` (`^bb0(%acc..., %x...)`) yields the
+    new accumulator; it must be associative (it is a composition of update
+    functions, or a monoid operator), which makes the fold parallel. The
+    optional `identity` is the combiner's neutral element, `kind` names the
+    recognised family (e.g. "add", "affine", "segmented-add", "argmin"), and
+    `reverse` folds from `upperBound - 1` down to `lowerBound`.
+  }];
+}
+
+def Seqfuse_ReduceOp : Seqfuse_FoldOp<"reduce"> {
+  let summary = "A fold of an associative combiner over an iteration range";
+  let description = [{
+    Sequential meaning: `acc = init; for i: acc = combiner(acc, element(i))`;
+    the results are the final `acc`.
+  }] # foldDescription # [{
+
+    ```mlir
+    %sum = seqfuse.reduce %c0 to %n init(%zero : f32) element {
+    ^bb0(%i: index):
+      %x = memref.load %v[%i] : memref<?xf32>
+      seqfuse.yield %x : f32
+    } combiner {
+    ^bb0(%acc: f32, %x: f32):
+      %s = arith.addf %acc, %x : f32
+      seqfuse.yield %s : f32
+    } {kind = "add", identity = [0.0 : f32]} -> f32
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, Variadic<AnyType>:$init,
+                       UnitAttr:$reverse, OptionalAttr<StrAttr>:$kind,
+                       OptionalAttr<ArrayAttr>:$identity);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner);
+  let assemblyFormat = [{
+    $lowerBound `to` $upperBound (`init` `(` $init^ `:` type($init) `)`)?
+    `element` $element `combiner` $combiner attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Seqfuse_ScanOp : Seqfuse_FoldOp<"scan"> {
+  let summary = "A prefix fold whose running value each iteration consumes";
+  let description = [{
+    Sequential meaning:
+
+    ```
+    acc = init
+    for i:
+      if (!inclusive) body(i, acc)
+      acc = combiner(acc, element(i))
+      if (inclusive) body(i, acc)
+    ```
+
+    `body` (`^bb0(%i: index, %acc...)`) consumes the running value, typically
+    storing it (`out[i] = acc`); it must not write what `element` reads. The
+    results are the final `acc`. A scan nested in a `map` is a batched scan
+    along the inner axis.
+  }] # foldDescription # [{
+
+    ```mlir
+    %last = seqfuse.scan %c0 to %n init(%zero : f32) element {
+    ^bb0(%i: index):
+      %x = memref.load %v[%i] : memref<?xf32>
+      seqfuse.yield %x : f32
+    } combiner {
+    ^bb0(%acc: f32, %x: f32):
+      %s = arith.addf %acc, %x : f32
+      seqfuse.yield %s : f32
+    } body {
+    ^bb0(%i: index, %acc: f32):
+      memref.store %acc, %out[%i] : memref<?xf32>
+      seqfuse.yield
+    } {kind = "add", inclusive = true} -> f32
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, Variadic<AnyType>:$init,
+                       DefaultValuedAttr<BoolAttr, "true">:$inclusive,
+                       UnitAttr:$reverse, OptionalAttr<StrAttr>:$kind,
+                       OptionalAttr<ArrayAttr>:$identity);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner,
+                        SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $lowerBound `to` $upperBound (`init` `(` $init^ `:` type($init) `)`)?
+    `element` $element `combiner` $combiner `body` $body attr-dict
+    (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Seqfuse_ScatterOp : Seqfuse_Op<"scatter", [RecursiveMemoryEffects]> {
+  let summary = "Indirect writes where the last writer wins";
+  let description = [{
+    For every `i` in `[lowerBound, upperBound)`, `element` yields the indices
+    (one per dimension of `target`) and the value, and the value is stored
+    there. Where several iterations write the same place, the highest `i`
+    wins, as in the loop. `target` is not read by the loop, and neither the
+    indices nor the values depend on it.
+
+    ```mlir
+    seqfuse.scatter %c0 to %n into %t : memref<?xf32> element {
+    ^bb0(%i: index):
+      %j = memref.load %idx[%i] : memref<?xindex>
+      %v = memref.load %m[%i] : memref<?xf32>
+      seqfuse.yield %j, %v : index, f32
+    }
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, AnyMemRef:$target);
+  let regions = (region SizedRegion<1>:$element);
+  let assemblyFormat = [{
+    $lowerBound `to` $upperBound `into` $target `:` type($target) `element` $element
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Seqfuse_ScatterCombineOp : Seqfuse_Op<"scatter_combine", [RecursiveMemoryEffects]> {
+  let summary = "Indirect updates with an associative, commutative combiner";
+  let description = [{
+    A histogram: for every `i`, `element` yields the indices and a value, and
+    `target[indices] = combiner(target[indices], value)`. The combiner must be
+    associative and commutative (integer +, *, min, max, and, or, xor; float
+    min and max; float + and * only where reassociation is allowed), so the
+    updates may be applied in any order. `target` is not otherwise accessed.
+
+    ```mlir
+    seqfuse.scatter_combine %c0 to %n into %h : memref<?xi64> element {
+    ^bb0(%i: index):
+      %b = memref.load %bin[%i] : memref<?xindex>
+      %one = arith.constant 1 : i64
+      seqfuse.yield %b, %one : index, i64
+    } combiner {
+    ^bb0(%old: i64, %x: i64):
+      %s = arith.addi %old, %x : i64
+      seqfuse.yield %s : i64
+    } {kind = "add"}
+    ```
+  }];
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, AnyMemRef:$target,
+                       OptionalAttr<StrAttr>:$kind);
+  let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner);
+  let assemblyFormat = [{
+    $lowerBound `to` $upperBound `into` $target `:` type($target) `element` $element
+    `combiner` $combiner attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Seqfuse_SequentialOp : Seqfuse_Op<"sequential", [RecursiveMemoryEffects]> {
+  let summary = "A loop kept as written, with the reason";
+  let description = [{
+    Holds IR (usually one `scf.for`) that no pattern was proven for; it runs
+    exactly as written. `reason` says why, for the user's report.
+
+    ```mlir
+    seqfuse.sequential {
+      scf.for %i = %c0 to %n step %c1 { ... }
+      seqfuse.yield
+    } {reason = "the condition reads t[2], which iteration 2 writes"}
+    ```
+  }];
+  let arguments = (ins StrAttr:$reason);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$body attr-dict";
+  let hasVerifier = 1;
+}
+
+#endif // SEQFUSE_DIALECT_SEQFUSE_OPS

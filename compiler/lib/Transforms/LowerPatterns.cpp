@@ -1,0 +1,136 @@
+//===- LowerPatterns.cpp - seqfuse pattern ops to sequential loops --------===//
+//
+// The rewrites are listed in Passes.td (LowerPatternsPass). Each op's regions
+// are inlined into an scf.for with their block arguments mapped to the
+// induction variable and accumulators.
+//
+//===----------------------------------------------------------------------===//
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
+#include "seqfuse/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace seqfuse {
+#define GEN_PASS_DEF_LOWERPATTERNSPASS
+#include "seqfuse/Transforms/Passes.h.inc"
+} // namespace seqfuse
+
+using namespace mlir;
+using namespace seqfuse;
+
+namespace {
+
+/// Clones the single block of `region` at the builder's point, with its
+/// arguments bound to `args`; returns the values its seqfuse.yield passes.
+SmallVector<Value> inlineRegion(OpBuilder &b, Region &region, ValueRange args) {
+  Block &block = region.front();
+  IRMapping map;
+  for (auto [arg, v] : llvm::zip_equal(block.getArguments(), args))
+    map.map(arg, v);
+  for (Operation &op : block.without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> out;
+  for (Value v : cast<YieldOp>(block.getTerminator()).getValues())
+    out.push_back(map.lookupOrDefault(v));
+  return out;
+}
+
+/// for k in [lb, ub) with `init` carried; `body(b, i, acc)` returns the next
+/// accumulator. For `reverse`, i = lb + ub - 1 - k.
+scf::ForOp buildLoop(OpBuilder &b, Location loc, Value lb, Value ub, bool reverse,
+                     ValueRange init,
+                     function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> body) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value revBase;
+  if (reverse)
+    revBase = arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, lb, ub), one);
+  return scf::ForOp::create(
+      b, loc, lb, ub, one, init,
+      [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+        Value i = reverse ? (Value)arith::SubIOp::create(nb, l, revBase, k) : k;
+        scf::YieldOp::create(nb, l, body(nb, i, acc));
+      });
+}
+
+SmallVector<Value> concat(ValueRange a, ValueRange b) {
+  SmallVector<Value> out(a.begin(), a.end());
+  out.append(b.begin(), b.end());
+  return out;
+}
+
+void lower(MapOp op) {
+  OpBuilder b(op);
+  buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
+            [&](OpBuilder &nb, Value i, ValueRange) {
+              inlineRegion(nb, op.getBody(), {i});
+              return SmallVector<Value>();
+            });
+  op.erase();
+}
+
+template <class FoldOp> void lowerFold(FoldOp op, Region *body, bool inclusive) {
+  OpBuilder b(op);
+  auto loop = buildLoop(
+      b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), op.getReverse(),
+      op.getInit(), [&](OpBuilder &nb, Value i, ValueRange acc) {
+        if (body && !inclusive)
+          inlineRegion(nb, *body, concat({i}, acc));
+        SmallVector<Value> elem = inlineRegion(nb, op.getElement(), {i});
+        SmallVector<Value> next = inlineRegion(nb, op.getCombiner(), concat(acc, elem));
+        if (body && inclusive)
+          inlineRegion(nb, *body, concat({i}, next));
+        return next;
+      });
+  op.replaceAllUsesWith(loop.getResults());
+  op.erase();
+}
+
+template <class ScatterOp>
+void lowerScatter(ScatterOp op, Region *combiner) {
+  OpBuilder b(op);
+  buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
+            [&](OpBuilder &nb, Value i, ValueRange) {
+              SmallVector<Value> vals = inlineRegion(nb, op.getElement(), {i});
+              Value v = vals.pop_back_val();
+              if (combiner) {
+                Value old = memref::LoadOp::create(nb, op.getLoc(), op.getTarget(), vals);
+                v = inlineRegion(nb, *combiner, {old, v}).front();
+              }
+              memref::StoreOp::create(nb, op.getLoc(), v, op.getTarget(), vals);
+              return SmallVector<Value>();
+            });
+  op.erase();
+}
+
+void lower(SequentialOp op) {
+  OpBuilder b(op);
+  inlineRegion(b, op.getBody(), {});
+  op.erase();
+}
+
+struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops; // post-order: inner ops before outer ones
+    getOperation()->walk([&](Operation *op) {
+      if (isa<MapOp, ReduceOp, ScanOp, ScatterOp, ScatterCombineOp, SequentialOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      if (auto m = dyn_cast<MapOp>(op))
+        lower(m);
+      else if (auto r = dyn_cast<ReduceOp>(op))
+        lowerFold(r, nullptr, true);
+      else if (auto s = dyn_cast<ScanOp>(op))
+        lowerFold(s, &s.getBody(), s.getInclusive());
+      else if (auto sc = dyn_cast<ScatterOp>(op))
+        lowerScatter(sc, nullptr);
+      else if (auto h = dyn_cast<ScatterCombineOp>(op))
+        lowerScatter(h, &h.getCombiner());
+      else
+        lower(cast<SequentialOp>(op));
+    }
+  }
+};
+
+} // namespace
