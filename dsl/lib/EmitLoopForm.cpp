@@ -68,10 +68,13 @@ public:
                                                               : "inout"));
       SmallVector<Attribute> dims;
       for (const DimSpec &d : a.shape)
-        dims.push_back(b.getStringAttr(
-            d.kind == DimSpec::Fixed   ? std::to_string(d.extent)
-            : d.kind == DimSpec::Named ? p.dimNames[d.symbol]
-                                       : std::string("?")));
+        dims.push_back(
+            b.getStringAttr(d.kind == DimSpec::Fixed ? std::to_string(d.extent)
+                            // "name#symbol": unique per named size even if names repeat,
+                            // and never equal to a fixed extent's digits.
+                            : d.kind == DimSpec::Named
+                                ? p.dimNames[d.symbol] + "#" + std::to_string(d.symbol)
+                                : std::string("?")));
       fn.setArgAttr(i, attrs::kArgDims, b.getArrayAttr(dims));
     }
     mlir::Block *entry = fn.addEntryBlock();
@@ -84,8 +87,8 @@ public:
     func::ReturnOp::create(b, loc);
 
     if (failed(verify(*module)))
-      throw DSLError("seqfuse: internal error: the emitted loop form of '" +
-                     p.name + "' does not verify");
+      throw DSLError("seqfuse: internal error: the emitted loop form of '" + p.name +
+                     "' does not verify");
     return module;
   }
 
@@ -106,12 +109,18 @@ private:
 
   Type elemType(DType t) {
     switch (t) {
-    case DType::F32: return b.getF32Type();
-    case DType::F64: return b.getF64Type();
-    case DType::I32: return b.getI32Type();
-    case DType::I64: return b.getI64Type();
-    case DType::Bool: return b.getI1Type();
-    case DType::Index: return b.getIndexType();
+    case DType::F32:
+      return b.getF32Type();
+    case DType::F64:
+      return b.getF64Type();
+    case DType::I32:
+      return b.getI32Type();
+    case DType::I64:
+      return b.getI64Type();
+    case DType::Bool:
+      return b.getI1Type();
+    case DType::Index:
+      return b.getIndexType();
     }
     return {};
   }
@@ -285,7 +294,38 @@ private:
     return arith::ConstantOp::create(b, curLoc, b.getFloatAttr(t, v));
   }
 
+  /// Ids are only meaningful in the program that made them.
+  void checkOwner(const Node &n) {
+    if (n.program == 0)
+      return;
+    bool ok = n.program == p.serial;
+    switch (n.op) {
+    case AOp::Load:
+      ok = ok && n.id >= 0 && n.id < (int32_t)p.args.size() && p.args[n.id].isTensor;
+      break;
+    case AOp::Param:
+      ok = ok && n.id >= 0 && n.id < (int32_t)p.args.size() && !p.args[n.id].isTensor;
+      break;
+    case AOp::StateRead:
+      ok = ok && n.id >= 0 && n.id < (int32_t)p.states.size();
+      break;
+    case AOp::LoopVar:
+      ok = ok && n.id >= 0 && n.id < p.numLoopVars;
+      break;
+    case AOp::Dim:
+      ok = ok && (n.id < 0 ? n.ival >= 0 && n.ival < (int64_t)p.dimNames.size()
+                           : n.id < (int32_t)p.args.size());
+      break;
+    default:
+      break;
+    }
+    if (!ok)
+      fail("an expression uses a tensor, parameter, state, size or loop variable of "
+           "another program");
+  }
+
   Value emitExpr(const Node &n) {
+    checkOwner(n);
     Location loc = curLoc;
     Type ty = elemType(n.type);
     bool isF = dtypeIsFloat(n.type);
@@ -338,12 +378,17 @@ private:
       // LLVM lowering has no pattern for it (found by seqfuse-fuzz).
       return arith::SelectOp::create(
           b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, ops[0], constInt(ty, 0)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, ops[0],
+                                constInt(ty, 0)),
           arith::SubIOp::create(b, loc, constInt(ty, 0), ops[0]), ops[0]);
-    case AOp::Exp: return math::ExpOp::create(b, loc, ops[0]);
-    case AOp::Log: return math::LogOp::create(b, loc, ops[0]);
-    case AOp::Sqrt: return math::SqrtOp::create(b, loc, ops[0]);
-    case AOp::Tanh: return math::TanhOp::create(b, loc, ops[0]);
+    case AOp::Exp:
+      return math::ExpOp::create(b, loc, ops[0]);
+    case AOp::Log:
+      return math::LogOp::create(b, loc, ops[0]);
+    case AOp::Sqrt:
+      return math::SqrtOp::create(b, loc, ops[0]);
+    case AOp::Tanh:
+      return math::TanhOp::create(b, loc, ops[0]);
     case AOp::Add:
       return isF ? (Value)arith::AddFOp::create(b, loc, ops[0], ops[1])
                  : (Value)arith::AddIOp::create(b, loc, ops[0], ops[1]);
@@ -367,14 +412,22 @@ private:
                  : (Value)arith::MaxSIOp::create(b, loc, ops[0], ops[1]);
     case AOp::Pow:
       return math::PowFOp::create(b, loc, ops[0], ops[1]);
-    case AOp::And: return arith::AndIOp::create(b, loc, ops[0], ops[1]);
-    case AOp::Or: return arith::OrIOp::create(b, loc, ops[0], ops[1]);
-    case AOp::Xor: return arith::XOrIOp::create(b, loc, ops[0], ops[1]);
-    case AOp::Eq: case AOp::Ne: case AOp::Lt: case AOp::Le: case AOp::Gt: case AOp::Ge:
+    case AOp::And:
+      return arith::AndIOp::create(b, loc, ops[0], ops[1]);
+    case AOp::Or:
+      return arith::OrIOp::create(b, loc, ops[0], ops[1]);
+    case AOp::Xor:
+      return arith::XOrIOp::create(b, loc, ops[0], ops[1]);
+    case AOp::Eq:
+    case AOp::Ne:
+    case AOp::Lt:
+    case AOp::Le:
+    case AOp::Gt:
+    case AOp::Ge:
       if (opF)
         return arith::CmpFOp::create(b, loc, floatPred(n.op), ops[0], ops[1]);
-      return arith::CmpIOp::create(b, loc, intPred(n.op, /*isUnsigned=*/opBool),
-                                   ops[0], ops[1]);
+      return arith::CmpIOp::create(b, loc, intPred(n.op, /*isUnsigned=*/opBool), ops[0],
+                                   ops[1]);
     case AOp::Select:
       return arith::SelectOp::create(b, loc, ops[0], ops[1], ops[2]);
     default:
@@ -385,22 +438,34 @@ private:
   /// C++ semantics: != is true when either side is NaN, the others false.
   static arith::CmpFPredicate floatPred(AOp op) {
     switch (op) {
-    case AOp::Eq: return arith::CmpFPredicate::OEQ;
-    case AOp::Ne: return arith::CmpFPredicate::UNE;
-    case AOp::Lt: return arith::CmpFPredicate::OLT;
-    case AOp::Le: return arith::CmpFPredicate::OLE;
-    case AOp::Gt: return arith::CmpFPredicate::OGT;
-    default: return arith::CmpFPredicate::OGE;
+    case AOp::Eq:
+      return arith::CmpFPredicate::OEQ;
+    case AOp::Ne:
+      return arith::CmpFPredicate::UNE;
+    case AOp::Lt:
+      return arith::CmpFPredicate::OLT;
+    case AOp::Le:
+      return arith::CmpFPredicate::OLE;
+    case AOp::Gt:
+      return arith::CmpFPredicate::OGT;
+    default:
+      return arith::CmpFPredicate::OGE;
     }
   }
   static arith::CmpIPredicate intPred(AOp op, bool isUnsigned) {
     switch (op) {
-    case AOp::Eq: return arith::CmpIPredicate::eq;
-    case AOp::Ne: return arith::CmpIPredicate::ne;
-    case AOp::Lt: return isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt;
-    case AOp::Le: return isUnsigned ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle;
-    case AOp::Gt: return isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt;
-    default: return isUnsigned ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge;
+    case AOp::Eq:
+      return arith::CmpIPredicate::eq;
+    case AOp::Ne:
+      return arith::CmpIPredicate::ne;
+    case AOp::Lt:
+      return isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt;
+    case AOp::Le:
+      return isUnsigned ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle;
+    case AOp::Gt:
+      return isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt;
+    default:
+      return isUnsigned ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge;
     }
   }
 
@@ -417,7 +482,8 @@ private:
             break;
           }
       if (tensor < 0)
-        fail("size '" + p.dimNames[n.ival] + "' is used but no tensor is declared with it");
+        fail("size '" + p.dimNames[n.ival] +
+             "' is used but no tensor is declared with it");
     }
     auto mt = cast<MemRefType>(args[tensor].getType());
     if (!mt.isDynamicDim(d))

@@ -1,5 +1,6 @@
 //===- JIT.cpp - LLVM JIT and native code text ----------------------------===//
 #include "JIT.h"
+#include "MathRuntime.h"
 #include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/runtime/Kernel.h"
 
@@ -70,26 +71,34 @@ std::unique_ptr<llvm::Module> optimizedIR(mlir::ModuleOp m, llvm::LLVMContext &c
 JitModule::~JitModule() = default;
 
 std::unique_ptr<JitModule> seqfuse::detail::jitCompile(mlir::ModuleOp llvmModule,
-                                                        const std::string &fnName,
-                                                        int optLevel) {
+                                                       const std::string &fnName,
+                                                       int optLevel) {
   initLLVM();
   if (optLevel < 0 || optLevel > 3)
     throw CompileError("seqfuse: optLevel must be 0..3, got " + std::to_string(optLevel));
-  auto transformer = mlir::makeOptimizingTransformer(optLevel, 0, nullptr);
+  // Optimise for, and generate code for, this host (the same target machine
+  // the llvm-ir and asm stages use).
+  auto tm = hostTargetMachine(optLevel);
+  auto transformer = mlir::makeOptimizingTransformer(optLevel, 0, tm.get());
   mlir::ExecutionEngineOptions opts;
   opts.transformer = transformer;
   opts.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(optLevel);
   // Perf/GDB listeners cost start-up time and are not needed here.
   opts.enableGDBNotificationListener = false;
   opts.enablePerfNotificationListener = false;
-  auto engine = mlir::ExecutionEngine::create(llvmModule, opts);
+  auto engine = mlir::ExecutionEngine::create(llvmModule, opts, std::move(tm));
   if (!engine)
-    throw CompileError("seqfuse: JIT compilation failed: " + errorText(engine.takeError()));
+    throw CompileError("seqfuse: JIT compilation failed: " +
+                       errorText(engine.takeError()));
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    map[interner(kCheckFailedFn)] = {
-        llvm::orc::ExecutorAddr::fromPtr(&seqfuse_rt_check_failed),
-        llvm::JITSymbolFlags::Exported};
+    auto add = [&](const char *name, void *addr) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(addr),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add(kCheckFailedFn, reinterpret_cast<void *>(&seqfuse_rt_check_failed));
+    for (auto [name, addr] : detail::mathRuntimeSymbols())
+      add(name, addr);
     return map;
   });
   auto fn = (*engine)->lookupPacked(fnName);

@@ -25,13 +25,13 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <chrono>
 #include <future>
-#include <list>
 #include <iostream>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 
@@ -42,20 +42,28 @@ using namespace seqfuse::ast;
 // Stages
 //===----------------------------------------------------------------------===//
 
-static constexpr Stage kStages[] = {Stage::Program, Stage::Loop,   Stage::Canonical,
-                                    Stage::Checked, Stage::CF,     Stage::LLVM,
-                                    Stage::LLVMIR,  Stage::Assembly};
+static constexpr Stage kStages[] = {Stage::Program,   Stage::Loop,    Stage::Checked,
+                                    Stage::Canonical, Stage::CF,      Stage::LLVM,
+                                    Stage::LLVMIR,    Stage::Assembly};
 
 std::string_view seqfuse::stageName(Stage s) {
   switch (s) {
-  case Stage::Program: return "program";
-  case Stage::Loop: return "loop";
-  case Stage::Canonical: return "canonical";
-  case Stage::Checked: return "checked";
-  case Stage::CF: return "cf";
-  case Stage::LLVM: return "llvm";
-  case Stage::LLVMIR: return "llvm-ir";
-  case Stage::Assembly: return "asm";
+  case Stage::Program:
+    return "program";
+  case Stage::Loop:
+    return "loop";
+  case Stage::Canonical:
+    return "canonical";
+  case Stage::Checked:
+    return "checked";
+  case Stage::CF:
+    return "cf";
+  case Stage::LLVM:
+    return "llvm";
+  case Stage::LLVMIR:
+    return "llvm-ir";
+  case Stage::Assembly:
+    return "asm";
   }
   return "?";
 }
@@ -64,10 +72,14 @@ std::span<const Stage> seqfuse::allStages() { return kStages; }
 
 static std::string_view stageExtension(Stage s) {
   switch (s) {
-  case Stage::Program: return "txt";
-  case Stage::LLVMIR: return "ll";
-  case Stage::Assembly: return "s";
-  default: return "mlir";
+  case Stage::Program:
+    return "txt";
+  case Stage::LLVMIR:
+    return "ll";
+  case Stage::Assembly:
+    return "s";
+  default:
+    return "mlir";
   }
 }
 
@@ -170,8 +182,8 @@ void KernelImpl::validate(std::span<const Arg> actual) const {
       continue;
     if (static_cast<int>(a.shape.size()) != x.rank())
       fail(i, "expected shape " + shapeText(a) + " (rank " +
-                  std::to_string(a.shape.size()) + "), got " + x.describe() +
-                  " (rank " + std::to_string(x.rank()) + ")");
+                  std::to_string(a.shape.size()) + "), got " + x.describe() + " (rank " +
+                  std::to_string(x.rank()) + ")");
     int64_t elems = 1;
     for (int d = 0; d < x.rank(); ++d) {
       int64_t n = x.dim(d);
@@ -279,11 +291,20 @@ void runStage(mlir::ModuleOp m, const std::string &what,
 /// Passes that turn stage s-1 into stage s (CPU).
 void addStage(mlir::OpPassManager &pm, Stage s, const Options &o) {
   switch (s) {
-  case Stage::Canonical: addCanonicalStage(pm); break;
-  case Stage::Checked: addCheckedStage(pm, o.checked); break;
-  case Stage::CF: addCFStage(pm); break;
-  case Stage::LLVM: addLLVMStage(pm); break;
-  default: break;
+  case Stage::Canonical:
+    addCanonicalStage(pm);
+    break;
+  case Stage::Checked:
+    addCheckedStage(pm, o.checked);
+    break;
+  case Stage::CF:
+    addCFStage(pm);
+    break;
+  case Stage::LLVM:
+    addLLVMStage(pm);
+    break;
+  default:
+    break;
   }
 }
 
@@ -350,9 +371,9 @@ void dumpIfRequested(const Kernel &k) {
     std::filesystem::create_directories(std::filesystem::path(v));
     char num[8];
     std::snprintf(num, sizeof num, "%02d", n++);
-    auto path = std::filesystem::path(v) / (k.impl()->name + "." + num + "-" +
-                                            std::string(stageName(s)) + "." +
-                                            std::string(stageExtension(s)));
+    auto path = std::filesystem::path(v) /
+                (k.impl()->name + "." + num + "-" + std::string(stageName(s)) + "." +
+                 std::string(stageExtension(s)));
     std::ofstream(path) << text;
   }
 }
@@ -571,7 +592,7 @@ void Kernel::call(std::span<const Arg> args) const {
   if (!detail::runGuarded(k.jit->packed, slots.data(), &failure)) {
     if (failure.site < 0 || failure.site >= static_cast<int64_t>(k.sites.size()))
       throw IndexError("seqfuse: run-time check failed at an unknown site");
-    throw IndexError(formatCheckFailure(k.sites[failure.site], failure.value,
-                                        failure.bound));
+    throw IndexError(
+        formatCheckFailure(k.sites[failure.site], failure.value, failure.bound));
   }
 }

@@ -38,8 +38,10 @@ void seqfuse::addCFStage(OpPassManager &pm) {
 }
 
 void seqfuse::addLLVMStage(OpPassManager &pm) {
-  // math ops without an LLVM intrinsic (tanh, ...) become libm calls, the same
-  // functions the reference interpreter calls, so results match bit for bit.
+  // Transcendental math calls libm through opaque wrappers (the functions the
+  // interpreter calls) that LLVM can neither fold nor rewrite; anything left
+  // without an LLVM intrinsic becomes a plain libm call.
+  pm.addPass(createMathToRuntimePass());
   pm.addPass(createConvertMathToLibmPass());
   // One pass for func/arith/cf/memref/math/index through their ToLLVM
   // interfaces (registered in registerAllDialects).
@@ -52,8 +54,10 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  addCanonicalStage(pm);
+  // Checks come before any folding, so that an access the program makes but
+  // never uses (a dead load) still raises, as in the loop.
   addCheckedStage(pm, options.checked);
+  addCanonicalStage(pm);
   addCFStage(pm);
   addLLVMStage(pm);
 }

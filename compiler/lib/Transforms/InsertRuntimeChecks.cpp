@@ -1,7 +1,8 @@
 //===- InsertRuntimeChecks.cpp - checked mode for loop-form kernels -------===//
 //
 // Rewrite (see Passes.td):
-//   memref.load %m[%i]   =>   scf.if (%i >=u dim(%m)) { call @seqfuse_rt_check_failed(site, %i, dim) }
+//   memref.load %m[%i]   =>   scf.if (%i >=u dim(%m)) { call
+//   @seqfuse_rt_check_failed(site, %i, dim) }
 //                             memref.load %m[%i]
 // skipped where %i is provably in [0, dim(%m)). Integer divisions get a check
 // of the divisor. The callee never returns (the runtime long-jumps back to the
@@ -38,7 +39,8 @@ std::optional<std::string> dimName(Value memref, int64_t d) {
   auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
   if (!fn)
     return std::nullopt;
-  auto dims = fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
+  auto dims =
+      fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
   if (!dims || d >= static_cast<int64_t>(dims.size()))
     return std::nullopt;
   auto s = dyn_cast<StringAttr>(dims[d]);
@@ -52,7 +54,8 @@ bool sameExtent(Value m2, int64_t d2, Value m, int64_t d) {
   if (m2 == m && d2 == d)
     return true;
   auto t1 = cast<MemRefType>(m2.getType()), t2 = cast<MemRefType>(m.getType());
-  if (!t1.isDynamicDim(d2) && !t2.isDynamicDim(d) && t1.getDimSize(d2) == t2.getDimSize(d))
+  if (!t1.isDynamicDim(d2) && !t2.isDynamicDim(d) &&
+      t1.getDimSize(d2) == t2.getDimSize(d))
     return true;
   auto n1 = dimName(m2, d2), n2 = dimName(m, d);
   return n1 && n2 && *n1 == *n2;
@@ -102,10 +105,10 @@ bool provablyInBounds(Value idx, Value m, int64_t d) {
       return false;
     bool isLoPlusHi = false;
     if (auto add = sum.getDefiningOp<arith::AddIOp>())
-      isLoPlusHi = add.getLhs() == loop.getLowerBound() &&
-                   add.getRhs() == loop.getUpperBound();
-    if (!isLoPlusHi && !(sum == loop.getUpperBound() &&
-                         constIndex(loop.getLowerBound()) == 0))
+      isLoPlusHi =
+          add.getLhs() == loop.getLowerBound() && add.getRhs() == loop.getUpperBound();
+    if (!isLoPlusHi &&
+        !(sum == loop.getUpperBound() && constIndex(loop.getLowerBound()) == 0))
       return false;
     return loopWithinExtent(loop, m, d);
   }
@@ -118,6 +121,7 @@ struct InsertRuntimeChecks
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    sites.clear();
     if (auto existing = module->getAttrOfType<ArrayAttr>(seqfuse::kCheckSitesAttr))
       sites.assign(existing.begin(), existing.end());
     bool any = false;
@@ -127,8 +131,8 @@ struct InsertRuntimeChecks
       SmallVector<Operation *> todo;
       fn.walk([&](Operation *op) {
         if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
-                arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp,
-                arith::FloorDivSIOp, arith::CeilDivUIOp>(op))
+                arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::FloorDivSIOp,
+                arith::CeilDivUIOp>(op))
           todo.push_back(op);
       });
       for (Operation *op : todo)
@@ -238,15 +242,17 @@ struct InsertRuntimeChecks
       emitCheck(b, loc, isZero, addSite(op, "divide-by-zero", "", 0), lhs, rhs);
       any = true;
     }
-    bool isSigned = isa<arith::DivSIOp, arith::RemSIOp, arith::CeilDivSIOp,
-                        arith::FloorDivSIOp>(op);
+    bool isSigned =
+        isa<arith::DivSIOp, arith::RemSIOp, arith::CeilDivSIOp, arith::FloorDivSIOp>(op);
     if (isSigned && !(constIndex(rhs) && *constIndex(rhs) != -1)) {
       unsigned w = t.isIndex() ? 64 : t.getIntOrFloatBitWidth();
-      Value minV = t.isIndex() ? arith::ConstantIndexOp::create(b, loc, INT64_MIN)
-                               : arith::ConstantOp::create(
-                                     b, loc, b.getIntegerAttr(t, APInt::getSignedMinValue(w)));
+      Value minV = t.isIndex()
+                       ? arith::ConstantIndexOp::create(b, loc, INT64_MIN)
+                       : arith::ConstantOp::create(
+                             b, loc, b.getIntegerAttr(t, APInt::getSignedMinValue(w)));
       Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lhs, minV);
-      Value isNeg1 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, cst(-1));
+      Value isNeg1 =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, cst(-1));
       Value both = arith::AndIOp::create(b, loc, isMin, isNeg1);
       emitCheck(b, loc, both, addSite(op, "divide-overflow", "", 0), lhs, rhs);
       any = true;

@@ -16,9 +16,7 @@ TEST(DSL, RecordsStatementsWithSourceLines) {
   auto t = p.inout<float>("t");
   auto u = p.input<float>("u", {t.size(0)});
   int line = __LINE__ + 2;
-  loop(0, t.size(0), [&](Var i) {
-    t[i] += u[i];
-  });
+  loop(0, t.size(0), [&](Var i) { t[i] += u[i]; });
   const auto &body = p.data().body->stmts;
   ASSERT_EQ(body.size(), 1u);
   ASSERT_EQ(body[0].kind, ast::StmtKind::For);
@@ -114,5 +112,139 @@ TEST(DSL, ReadmeProgram) {
     k(vs, os);
     EXPECT_EQ(os, (std::vector<float>{4, 9, 0, 7})) << target.name();
   }
+}
+} // namespace
+
+namespace {
+// Regression tests for defects found in review.
+
+TEST(DSLReview, WritingAnInputIsRejected) {
+  Program p("writes_input");
+  auto x = p.input<float>("x");
+  try {
+    loop(0, x.size(0), [&](Var i) { x[i] = 0.0f; });
+    FAIL();
+  } catch (const DSLError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("writes tensor 'x', which is declared input()"));
+  }
+}
+
+TEST(DSLReview, SameStateNamesAreDifferentPrograms) {
+  auto make = [](bool wantMax) {
+    Program p("minmax");
+    auto x = p.input<float>("x");
+    auto y = p.output<float>("y", {1});
+    auto lo = p.state<float>("m", 1e30f);
+    auto hi = p.state<float>("m", -1e30f);
+    loop(0, x.size(0), [&](Var i) {
+      lo.minWith(x[i]);
+      hi.maxWith(x[i]);
+    });
+    y[0] = wantMax ? hi : lo;
+    return compile(p);
+  };
+  std::vector<float> xs{3, -2, 7}, y(1);
+  make(true)(xs, y);
+  EXPECT_EQ(y[0], 7);
+  make(false)(xs, y);
+  EXPECT_EQ(y[0], -2);
+}
+
+TEST(DSLReview, NamedSizeSpelledLikeAnExtentIsStillChecked) {
+  for (Target target : {Target::cpu(), Target::interpreter()}) {
+    Program p("named5");
+    auto a = p.output<float>("a", {5});
+    auto b = p.input<float>("b", {p.dim("5")});
+    loop(0, b.size(0), [&](Var i) { a[i] = b[i]; });
+    Kernel k = compile(p, target);
+    std::vector<float> av(5), bv(100, 1.0f);
+    EXPECT_THROW(k(av, bv), IndexError) << target.name();
+  }
+}
+
+TEST(DSLReview, RepeatedSizeNamesAreDistinct) {
+  Program p("dupnames");
+  auto n = p.dim("x.size(0)");
+  auto x = p.input<float>("x");
+  auto y = p.output<float>("y", {x.size(0)}); // names x's size "x.size(0)" too
+  auto z = p.input<float>("z", {n});
+  loop(0, z.size(0), [&](Var i) { y[i] = z[i]; });
+  Kernel k = compile(p);
+  std::vector<float> xv(2), yv(2), zv(9, 1.0f);
+  EXPECT_THROW(k(xv, yv, zv), IndexError);
+}
+
+TEST(DSLReview, DeadLoadStillRaises) {
+  for (Target target : {Target::cpu(), Target::interpreter()}) {
+    Program p("deadload");
+    auto a = p.input<float>("a");
+    auto s = p.state<float>("s", 0.0f);
+    loop(0, a.size(0), [&](Var i) { s = a[i + 5]; }); // s never used
+    Kernel k = compile(p, target);
+    std::vector<float> av(3);
+    EXPECT_THROW(k(av), IndexError) << target.name();
+  }
+}
+
+TEST(DSLReview, ProgramBuiltInsideALoopBody) {
+  Program p("outer");
+  auto x = p.inout<float>("x");
+  loop(0, x.size(0), [&](Var i) {
+    {
+      Program q("inner");
+      auto z = q.inout<float>("z");
+      loop(0, z.size(0), [&](Var j) { z[j] = 2.0f; });
+    }
+    x[i] = 1.0f;
+  });
+  Kernel k = compile(p);
+  std::vector<float> xv(3);
+  k(xv);
+  EXPECT_EQ(xv, (std::vector<float>{1, 1, 1}));
+}
+
+TEST(DSLReview, StaleHandleDoesNotReachANewerProgram) {
+  std::optional<Tensor<float, 1>> stale;
+  {
+    Program p("old");
+    stale.emplace(p.inout<float>("x"));
+  }
+  Program q("newer"); // may reuse the old program's memory
+  auto y = q.inout<float>("y");
+  EXPECT_THROW((*stale)[0] = 1.0f, DSLError);
+  EXPECT_TRUE(q.data().body->stmts.empty());
+  (void)y;
+}
+
+TEST(DSLReview, HandlesOfAnotherProgramAreRejected) {
+  Program a("progA");
+  auto xa = a.input<float>("xa");
+  auto ya = a.output<float>("ya", {xa.size(0)});
+  {
+    Program b("progB");
+    auto yb = b.output<float>("yb");
+    loop(0, yb.size(0), [&](Var i) { yb[i] = xa[i]; }); // xa belongs to progA
+    EXPECT_THROW(compile(b), CompileError);
+  }
+  (void)ya;
+}
+
+TEST(DSLReview, ElseMustFollowItsIf) {
+  Program p("else_twice");
+  auto x = p.inout<float>("x");
+  loop(0, x.size(0), [&](Var i) {
+    auto branch = if_(x[i] > 0.0f, [&] { x[i] = 1.0f; });
+    branch.else_([&] { x[i] = 2.0f; });
+    EXPECT_THROW(branch.else_([&] { x[i] = 3.0f; }), DSLError);
+    auto late = if_(x[i] > 1.0f, [&] { x[i] = 4.0f; });
+    x[i] += 1.0f;
+    EXPECT_THROW(late.else_([&] { x[i] = 5.0f; }), DSLError);
+  });
+}
+
+TEST(DSLReview, ReservedProgramNames) {
+  EXPECT_THROW(Program("tanhf"), DSLError);
+  EXPECT_THROW(Program("memset"), DSLError);
+  EXPECT_THROW(Program("seqfuse_rt_x"), DSLError);
 }
 } // namespace

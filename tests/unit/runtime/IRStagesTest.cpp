@@ -65,8 +65,8 @@ TEST(IRStages, DumpToDirectoryWritesOneFilePerStage) {
   for (auto &e : std::filesystem::directory_iterator(dir))
     names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  std::vector<std::string> want{"dumped.00-program.txt", "dumped.01-loop.mlir",
-                                "dumped.02-canonical.mlir", "dumped.03-checked.mlir",
+  std::vector<std::string> want{"dumped.00-program.txt",  "dumped.01-loop.mlir",
+                                "dumped.02-checked.mlir", "dumped.03-canonical.mlir",
                                 "dumped.04-cf.mlir",      "dumped.05-llvm.mlir",
                                 "dumped.06-llvm-ir.ll",   "dumped.07-asm.s"};
   EXPECT_EQ(names, want);

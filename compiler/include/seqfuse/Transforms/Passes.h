@@ -13,6 +13,8 @@ namespace seqfuse {
 
 /// Name of the runtime function a failed check calls (never returns).
 inline constexpr const char *kCheckFailedFn = "seqfuse_rt_check_failed";
+/// Prefix of the runtime's libm wrappers (seqfuse_rt_expf, ...).
+inline constexpr const char *kMathRuntimePrefix = "seqfuse_rt_";
 /// Module attribute listing the check sites (DictionaryAttr each).
 inline constexpr const char *kCheckSitesAttr = "seqfuse.check_sites";
 /// Func attribute marking a kernel whose checks are inserted.

@@ -60,4 +60,23 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def MathToRuntimePass : Pass<"seqfuse-math-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Call seqfuse's libm wrappers for transcendental math ops";
+  let description = [{
+    ```
+    math.exp %x : f32          =>  func.call @seqfuse_rt_expf(%x)
+    math.powf %x, %y : f64     =>  func.call @seqfuse_rt_pow(%x, %y)
+    ```
+
+    for exp, exp2, log, log2, log10, tanh, powf, sin and cos on f32/f64.
+    The runtime defines each `seqfuse_rt_<f>` as a call to the C library's
+    `<f>`, the function the reference interpreter calls. LLVM does not know
+    these symbols, so it neither constant-folds them (it would fold `tanhf`
+    in double precision and round) nor rewrites them (`pow(x, 2.0)` to
+    `x * x`): the JIT's results stay bit-identical to the interpreter's.
+    Exactly rounded ops (sqrt, abs, floor, fma, ...) are left to LLVM.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // SEQFUSE_TRANSFORMS_PASSES

@@ -43,10 +43,32 @@ enum class Op : uint8_t {
   LoopVar,   // loop variable #id
   StateRead, // current value of state #id
   // Unary.
-  Neg, Not, Abs, Exp, Log, Sqrt, Tanh, Cast,
+  Neg,
+  Not,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Tanh,
+  Cast,
   // Binary.
-  Add, Sub, Mul, Div, Rem, Min, Max, Pow, And, Or, Xor,
-  Eq, Ne, Lt, Le, Gt, Ge,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Rem,
+  Min,
+  Max,
+  Pow,
+  And,
+  Or,
+  Xor,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
   // Ternary.
   Select,
 };
@@ -59,9 +81,10 @@ using NodeP = std::shared_ptr<const Node>;
 struct Node {
   Op op;
   DType type;
-  int32_t id = -1;   // tensor, parameter, loop variable or state id
-  int64_t ival = 0;  // integer constant, or dimension for Dim
-  double fval = 0.0; // floating constant
+  uint64_t program = 0; // serial of the program an id refers to (0: no id)
+  int32_t id = -1;      // tensor, parameter, loop variable or state id
+  int64_t ival = 0;     // integer constant, or dimension for Dim
+  double fval = 0.0;    // floating constant
   std::vector<NodeP> operands;
   Loc loc; // where the expression was written, when known
 };
@@ -73,11 +96,11 @@ struct Block;
 struct Stmt {
   StmtKind kind;
   Loc loc;
-  int32_t id = -1;           // tensor (Store), state (State*), loop var (For)
-  std::vector<NodeP> index;  // Store: indices
-  NodeP value;               // Store/State*: value; If: condition
-  NodeP lo, hi;              // For: bounds [lo, hi)
-  bool reverse = false;      // For: iterate hi-1 down to lo
+  int32_t id = -1;                 // tensor (Store), state (State*), loop var (For)
+  std::vector<NodeP> index;        // Store: indices
+  NodeP value;                     // Store/State*: value; If: condition
+  NodeP lo, hi;                    // For: bounds [lo, hi)
+  bool reverse = false;            // For: iterate hi-1 down to lo
   std::shared_ptr<Block> body;     // For body, If then-branch
   std::shared_ptr<Block> elseBody; // If else-branch (may be empty)
 };
@@ -109,9 +132,14 @@ struct StateDecl {
   DType type;
 };
 
+/// A process-wide unique number for each ProgramData, so that handles of a
+/// destroyed program are never mistaken for a newer one at the same address.
+uint64_t nextProgramSerial();
+
 /// Everything a Program is: its arguments (in call order), named sizes,
 /// states, loop variables and the top-level statement block.
 struct ProgramData {
+  uint64_t serial = nextProgramSerial();
   std::string name;
   Loc loc;
   std::vector<Argument> args;

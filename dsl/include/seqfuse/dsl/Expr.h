@@ -34,10 +34,12 @@ protected:
 namespace detail {
 
 inline ast::NodeP makeNode(ast::Op op, DType type, std::vector<ast::NodeP> operands,
-                           int32_t id = -1, int64_t ival = 0, double fval = 0.0) {
+                           int32_t id = -1, int64_t ival = 0, double fval = 0.0,
+                           uint64_t program = 0) {
   auto n = std::make_shared<ast::Node>();
   n->op = op;
   n->type = type;
+  n->program = program;
   n->id = id;
   n->ival = ival;
   n->fval = fval;
@@ -73,7 +75,8 @@ template <class T> constexpr void checkFloat() {
 }
 
 template <class T> constexpr void checkBoolOnly() {
-  static_assert(std::is_same_v<T, bool>, "seqfuse: && and || need bool expressions");
+  static_assert(std::is_same_v<T, bool>,
+                "seqfuse: &&, || and ! need bool expressions (use &, |, ~ on integers)");
 }
 
 template <class T> constexpr void checkLogical() {
@@ -98,8 +101,7 @@ template <class T, class L> Expr<T> literal(L v) {
     return wrap<T>(makeNode(ast::Op::Const, DType::I32, {}, -1,
                             static_cast<int64_t>(static_cast<int32_t>(v))));
   else
-    return wrap<T>(makeNode(ast::Op::Const, dtypeOf<T>, {}, -1,
-                            static_cast<int64_t>(v)));
+    return wrap<T>(makeNode(ast::Op::Const, dtypeOf<T>, {}, -1, static_cast<int64_t>(v)));
 }
 
 template <class R, class T>
@@ -117,24 +119,24 @@ template <class T> Expr<T> unary(ast::Op op, const Expr<T> &a) {
 template <class T, class L> Expr<T> constant(L v) { return detail::literal<T>(v); }
 
 // Binary operators: Expr op Expr, Expr op literal, literal op Expr.
-#define SEQFUSE_BINARY_OP(OPSYM, OPKIND, RESULT, CHECK)                         \
-  template <class A, class B>                                                  \
-  Expr<RESULT> operator OPSYM(const Expr<A> &a, const Expr<B> &b) {            \
-    detail::checkSameType<A, B>();                                             \
-    CHECK<A>();                                                                \
-    return detail::binary<RESULT>(ast::Op::OPKIND, a, Expr<A>(b.node()));      \
-  }                                                                            \
-  template <class A, class L,                                                  \
-            std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>                \
-  Expr<RESULT> operator OPSYM(const Expr<A> &a, L b) {                         \
-    CHECK<A>();                                                                \
-    return detail::binary<RESULT>(ast::Op::OPKIND, a, detail::literal<A>(b));  \
-  }                                                                            \
-  template <class A, class L,                                                  \
-            std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>                \
-  Expr<RESULT> operator OPSYM(L a, const Expr<A> &b) {                         \
-    CHECK<A>();                                                                \
-    return detail::binary<RESULT>(ast::Op::OPKIND, detail::literal<A>(a), b);  \
+// Note: like every DSL operator, && and || build an expression whose operands
+// are both evaluated (no short circuit): guard an access with if_(), not &&.
+#define SEQFUSE_BINARY_OP(OPSYM, OPKIND, RESULT, CHECK)                                  \
+  template <class A, class B>                                                            \
+  Expr<RESULT> operator OPSYM(const Expr<A> &a, const Expr<B> &b) {                      \
+    detail::checkSameType<A, B>();                                                       \
+    CHECK<A>();                                                                          \
+    return detail::binary<RESULT>(ast::Op::OPKIND, a, Expr<A>(b.node()));                \
+  }                                                                                      \
+  template <class A, class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>        \
+  Expr<RESULT> operator OPSYM(const Expr<A> &a, L b) {                                   \
+    CHECK<A>();                                                                          \
+    return detail::binary<RESULT>(ast::Op::OPKIND, a, detail::literal<A>(b));            \
+  }                                                                                      \
+  template <class A, class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>        \
+  Expr<RESULT> operator OPSYM(L a, const Expr<A> &b) {                                   \
+    CHECK<A>();                                                                          \
+    return detail::binary<RESULT>(ast::Op::OPKIND, detail::literal<A>(a), b);            \
   }
 
 namespace detail {
@@ -159,23 +161,21 @@ SEQFUSE_BINARY_OP(>, Gt, bool, detail::noCheck)
 SEQFUSE_BINARY_OP(>=, Ge, bool, detail::noCheck)
 #undef SEQFUSE_BINARY_OP
 
-#define SEQFUSE_BINARY_FN(NAME, OPKIND, CHECK)                                  \
-  template <class A, class B> Expr<A> NAME(const Expr<A> &a, const Expr<B> &b) { \
-    detail::checkSameType<A, B>();                                             \
-    CHECK<A>();                                                                \
-    return detail::binary<A>(ast::Op::OPKIND, a, Expr<A>(b.node()));           \
-  }                                                                            \
-  template <class A, class L,                                                  \
-            std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>                \
-  Expr<A> NAME(const Expr<A> &a, L b) {                                        \
-    CHECK<A>();                                                                \
-    return detail::binary<A>(ast::Op::OPKIND, a, detail::literal<A>(b));       \
-  }                                                                            \
-  template <class A, class L,                                                  \
-            std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>                \
-  Expr<A> NAME(L a, const Expr<A> &b) {                                        \
-    CHECK<A>();                                                                \
-    return detail::binary<A>(ast::Op::OPKIND, detail::literal<A>(a), b);       \
+#define SEQFUSE_BINARY_FN(NAME, OPKIND, CHECK)                                           \
+  template <class A, class B> Expr<A> NAME(const Expr<A> &a, const Expr<B> &b) {         \
+    detail::checkSameType<A, B>();                                                       \
+    CHECK<A>();                                                                          \
+    return detail::binary<A>(ast::Op::OPKIND, a, Expr<A>(b.node()));                     \
+  }                                                                                      \
+  template <class A, class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>        \
+  Expr<A> NAME(const Expr<A> &a, L b) {                                                  \
+    CHECK<A>();                                                                          \
+    return detail::binary<A>(ast::Op::OPKIND, a, detail::literal<A>(b));                 \
+  }                                                                                      \
+  template <class A, class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>        \
+  Expr<A> NAME(L a, const Expr<A> &b) {                                                  \
+    CHECK<A>();                                                                          \
+    return detail::binary<A>(ast::Op::OPKIND, detail::literal<A>(a), b);                 \
   }
 
 /// min/max of floats propagate NaN and order -0 below +0 (IEEE-754 2019
@@ -190,18 +190,24 @@ template <class A> Expr<A> operator-(const Expr<A> &a) {
   detail::checkNumeric<A>();
   return detail::unary(ast::Op::Neg, a);
 }
+/// Logical not of a bool expression.
 template <class A> Expr<A> operator!(const Expr<A> &a) {
-  detail::checkLogical<A>();
+  detail::checkBoolOnly<A>();
+  return detail::unary(ast::Op::Not, a);
+}
+/// Bitwise not of an integer expression.
+template <class A> Expr<A> operator~(const Expr<A> &a) {
+  static_assert(isInteger<A>, "seqfuse: ~ needs an integer expression; use ! for bool");
   return detail::unary(ast::Op::Not, a);
 }
 template <class A> Expr<A> abs(const Expr<A> &a) {
   detail::checkNumeric<A>();
   return detail::unary(ast::Op::Abs, a);
 }
-#define SEQFUSE_MATH_FN(NAME, OPKIND)                                           \
-  template <class A> Expr<A> NAME(const Expr<A> &a) {                          \
-    detail::checkFloat<A>();                                                   \
-    return detail::unary(ast::Op::OPKIND, a);                                  \
+#define SEQFUSE_MATH_FN(NAME, OPKIND)                                                    \
+  template <class A> Expr<A> NAME(const Expr<A> &a) {                                    \
+    detail::checkFloat<A>();                                                             \
+    return detail::unary(ast::Op::OPKIND, a);                                            \
   }
 SEQFUSE_MATH_FN(exp, Exp)
 SEQFUSE_MATH_FN(log, Log)
@@ -214,8 +220,8 @@ template <class C, class A, class B>
 Expr<A> select(const Expr<C> &c, const Expr<A> &a, const Expr<B> &b) {
   static_assert(std::is_same_v<C, bool>, "seqfuse: select's condition must be bool");
   detail::checkSameType<A, B>();
-  return detail::wrap<A>(detail::makeNode(ast::Op::Select, dtypeOf<A>,
-                                          {c.node(), a.node(), b.node()}));
+  return detail::wrap<A>(
+      detail::makeNode(ast::Op::Select, dtypeOf<A>, {c.node(), a.node(), b.node()}));
 }
 template <class C, class A, class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>
 Expr<A> select(const Expr<C> &c, const Expr<A> &a, L b) {
@@ -235,8 +241,7 @@ template <class To, class From> Expr<To> cast(const Expr<From> &e) {
   if constexpr (std::is_same_v<To, From>)
     return e;
   else
-    return detail::wrap<To>(
-        detail::makeNode(ast::Op::Cast, dtypeOf<To>, {e.node()}));
+    return detail::wrap<To>(detail::makeNode(ast::Op::Cast, dtypeOf<To>, {e.node()}));
 }
 
 } // namespace seqfuse

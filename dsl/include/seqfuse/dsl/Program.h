@@ -30,16 +30,28 @@ public:
 };
 
 namespace detail {
+/// Which program a handle belongs to. The serial tells a live program from
+/// a destroyed one whose memory was reused; `ptr` is only dereferenced while
+/// the program is open on this thread.
+struct ProgramRef {
+  ast::ProgramData *ptr = nullptr;
+  uint64_t serial = 0;
+  static ProgramRef of(ast::ProgramData *p) { return {p, p ? p->serial : 0}; }
+};
 /// The program being built on this thread (the innermost live Program).
 ast::ProgramData *currentProgram();
 /// Append a statement to the innermost open block of `owner`.
-void record(ast::ProgramData *owner, ast::Stmt stmt);
+void record(ProgramRef owner, ast::Stmt stmt);
 /// Open a block (loop or branch body), run `body`, close it.
-void withBlock(ast::ProgramData *owner, const std::shared_ptr<ast::Block> &block,
-               Loc loc, const std::function<void()> &body);
+void withBlock(ProgramRef owner, const std::shared_ptr<ast::Block> &block, Loc loc,
+               const std::function<void()> &body);
+/// Like withBlock for the else-branch of the if_() that must be the last
+/// statement recorded in the innermost open block.
+void withElseBlock(ProgramRef owner, const std::shared_ptr<ast::Block> &block, Loc loc,
+                   const std::function<void()> &body);
 /// The source location of the innermost open loop or branch, else the
 /// program's.
-Loc scopeLoc(ast::ProgramData *owner);
+Loc scopeLoc(ProgramRef owner);
 ast::ProgramData *requireProgram(const char *what);
 } // namespace detail
 
@@ -50,8 +62,7 @@ struct IndexArg {
   ast::NodeP node;
   Loc loc;
   template <class I>
-  IndexArg(const Expr<I> &e,
-           std::source_location l = std::source_location::current())
+  IndexArg(const Expr<I> &e, std::source_location l = std::source_location::current())
       : loc(Loc::from(l)) {
     static_assert(isInteger<I>,
                   "seqfuse: a tensor index must be an integer expression "
@@ -60,10 +71,10 @@ struct IndexArg {
     if constexpr (!std::is_same_v<I, Index>)
       node = cast<Index>(e).node();
   }
-  template <class L, std::enable_if_t<std::is_integral_v<L> && !std::is_same_v<L, bool>, int> = 0>
+  template <class L,
+            std::enable_if_t<std::is_integral_v<L> && !std::is_same_v<L, bool>, int> = 0>
   IndexArg(L v, std::source_location l = std::source_location::current())
-      : node(detail::literal<Index>(static_cast<int64_t>(v)).node()),
-        loc(Loc::from(l)) {}
+      : node(detail::literal<Index>(static_cast<int64_t>(v)).node()), loc(Loc::from(l)) {}
 };
 
 /// A loop variable: an Index expression bound by loop().
@@ -76,7 +87,7 @@ public:
 /// in an expression reads its current value; assigning records a statement.
 template <class T> class Ref : public Expr<T> {
 public:
-  Ref(ast::NodeP read, ast::ProgramData *owner, bool isState, int32_t id,
+  Ref(ast::NodeP read, detail::ProgramRef owner, bool isState, int32_t id,
       std::vector<ast::NodeP> index, Loc loc)
       : Expr<T>(std::move(read)), owner_(owner), isState_(isState), id_(id),
         index_(std::move(index)), loc_(loc) {}
@@ -88,7 +99,9 @@ public:
     assign(Expr<T>(v.node()));
   }
   template <class L, std::enable_if_t<std::is_arithmetic_v<L>, int> = 0>
-  void operator=(L v) { assign(detail::literal<T>(v)); }
+  void operator=(L v) {
+    assign(detail::literal<T>(v));
+  }
 
   template <class B> void operator+=(const B &v) { assign(*this + v); }
   template <class B> void operator-=(const B &v) { assign(*this - v); }
@@ -115,7 +128,7 @@ private:
     detail::record(owner_, std::move(s));
   }
 
-  ast::ProgramData *owner_;
+  detail::ProgramRef owner_;
   bool isState_;
   int32_t id_;
   std::vector<ast::NodeP> index_;
@@ -147,7 +160,8 @@ template <class T, int Rank> class Tensor {
   static_assert(Rank >= 1 && Rank <= 8, "seqfuse: tensor rank must be 1..8");
 
 public:
-  Tensor(ast::ProgramData *owner, int32_t id) : owner_(owner), id_(id) {}
+  Tensor(ast::ProgramData *owner, int32_t id)
+      : owner_(detail::ProgramRef::of(owner)), id_(id) {}
 
   Ref<T> operator[](IndexArg i) const {
     static_assert(Rank == 1, "seqfuse: operator[] takes one index but this "
@@ -166,17 +180,19 @@ public:
     if (d < 0 || d >= Rank)
       throw DSLError("seqfuse: size(" + std::to_string(d) + ") of a rank-" +
                      std::to_string(Rank) + " tensor");
-    return Size(detail::makeNode(ast::Op::Dim, DType::Index, {}, id_, d));
+    return Size(
+        detail::makeNode(ast::Op::Dim, DType::Index, {}, id_, d, 0.0, owner_.serial));
   }
   int32_t id() const { return id_; }
 
 private:
   Ref<T> ref(std::vector<ast::NodeP> idx, Loc loc) const {
-    auto read = detail::makeNode(ast::Op::Load, dtypeOf<T>, idx, id_);
+    auto read =
+        detail::makeNode(ast::Op::Load, dtypeOf<T>, idx, id_, 0, 0.0, owner_.serial);
     std::const_pointer_cast<ast::Node>(read)->loc = loc;
     return Ref<T>(read, owner_, false, id_, std::move(idx), loc);
   }
-  ast::ProgramData *owner_;
+  detail::ProgramRef owner_;
   int32_t id_;
 };
 
@@ -185,14 +201,15 @@ class Program;
 /// Handle returned by if_(); `.else_(body)` adds the else branch.
 class IfBuilder {
 public:
-  IfBuilder(ast::ProgramData *owner, std::shared_ptr<ast::Block> elseBlock, Loc loc)
+  IfBuilder(detail::ProgramRef owner, std::shared_ptr<ast::Block> elseBlock, Loc loc)
       : owner_(owner), elseBlock_(std::move(elseBlock)), loc_(loc) {}
+  /// Must directly follow its if_(), once.
   template <class F> void else_(F &&body) {
-    detail::withBlock(owner_, elseBlock_, loc_, std::function<void()>(body));
+    detail::withElseBlock(owner_, elseBlock_, loc_, std::function<void()>(body));
   }
 
 private:
-  ast::ProgramData *owner_;
+  detail::ProgramRef owner_;
   std::shared_ptr<ast::Block> elseBlock_;
   Loc loc_;
 };
@@ -238,24 +255,25 @@ public:
   template <class T, int Rank = 1>
   Tensor<T, Rank> input(std::string name, std::initializer_list<DimArg> shape = {}) {
     return Tensor<T, Rank>(data_.get(), addTensor(std::move(name), dtypeOf<T>, Rank,
-                                                   shape, ast::Access::In));
+                                                  shape, ast::Access::In));
   }
   template <class T, int Rank = 1>
   Tensor<T, Rank> output(std::string name, std::initializer_list<DimArg> shape = {}) {
     return Tensor<T, Rank>(data_.get(), addTensor(std::move(name), dtypeOf<T>, Rank,
-                                                   shape, ast::Access::Out));
+                                                  shape, ast::Access::Out));
   }
   template <class T, int Rank = 1>
   Tensor<T, Rank> inout(std::string name, std::initializer_list<DimArg> shape = {}) {
     return Tensor<T, Rank>(data_.get(), addTensor(std::move(name), dtypeOf<T>, Rank,
-                                                   shape, ast::Access::InOut));
+                                                  shape, ast::Access::InOut));
   }
   /// A scalar parameter passed at call time.
   template <class T> Expr<T> param(std::string name) {
     static_assert(isElement<T>, "seqfuse: parameter type must be float, double, "
                                 "int32_t, int64_t or bool");
     int32_t id = addScalar(std::move(name), dtypeOf<T>);
-    return detail::wrap<T>(detail::makeNode(ast::Op::Param, dtypeOf<T>, {}, id));
+    return detail::wrap<T>(
+        detail::makeNode(ast::Op::Param, dtypeOf<T>, {}, id, 0, 0.0, data_->serial));
   }
   /// A named size; tensors declared with it must agree at call time.
   Size dim(std::string name);
@@ -275,8 +293,9 @@ public:
       }
     }();
     int32_t id = addState(std::move(name), dtypeOf<T>, initExpr.node(), Loc::from(l));
-    auto read = detail::makeNode(ast::Op::StateRead, dtypeOf<T>, {}, id);
-    return State<T>(read, data_.get(), true, id, {}, Loc{});
+    auto read =
+        detail::makeNode(ast::Op::StateRead, dtypeOf<T>, {}, id, 0, 0.0, data_->serial);
+    return State<T>(read, detail::ProgramRef::of(data_.get()), true, id, {}, Loc{});
   }
 
   const std::string &name() const { return data_->name; }

@@ -72,8 +72,9 @@ struct Options {
 enum class Stage : uint8_t {
   Program,   ///< The recorded DSL program, as readable text.
   Loop,      ///< Loop-form MLIR as the DSL emits it (func/scf/memref/arith/math).
+  Checked,   ///< Pattern ops lowered, run-time index checks inserted (no checks
+             ///< when unchecked). Checks precede folding, so dead loads check too.
   Canonical, ///< After canonicalisation and CSE.
-  Checked,   ///< With run-time index checks (unchanged when unchecked).
   CF,        ///< Structured control flow lowered to branches (cf).
   LLVM,      ///< LLVM dialect.
   LLVMIR,    ///< LLVM IR after LLVM's optimisation pipeline.
@@ -102,8 +103,7 @@ public:
     checkVector<T>();
   }
   template <class T, size_t E>
-  Arg(std::span<T, E> s)
-      : Arg(s.data(), (int64_t)s.size(), std::is_const_v<T>) {}
+  Arg(std::span<T, E> s) : Arg(s.data(), (int64_t)s.size(), std::is_const_v<T>) {}
   template <class T> Arg(const View<T> &v) : Arg(v.data, v.shape) {}
 
   Arg(float v) : type_(DType::F32), tensor_(false) { scalar_.f32 = v; }
@@ -116,8 +116,8 @@ public:
   /// A tensor from a raw pointer and shape.
   template <class T>
   Arg(T *data, std::span<const int64_t> shape)
-      : type_(dtypeOf<std::remove_const_t<T>>), tensor_(true),
-        const_(std::is_const_v<T>), data_(const_cast<std::remove_const_t<T> *>(data)) {
+      : type_(dtypeOf<std::remove_const_t<T>>), tensor_(true), const_(std::is_const_v<T>),
+        data_(const_cast<std::remove_const_t<T> *>(data)) {
     if (shape.size() > kMaxRank)
       throw ArgumentError("seqfuse: tensor argument of rank " +
                           std::to_string(shape.size()) + " (at most 8)");
@@ -140,7 +140,8 @@ public:
   std::string describe() const;
 
 private:
-  template <class T> Arg(T *data, int64_t n, bool isConst)
+  template <class T>
+  Arg(T *data, int64_t n, bool isConst)
       : type_(dtypeOf<std::remove_const_t<T>>), tensor_(true), const_(isConst),
         data_(const_cast<std::remove_const_t<T> *>(data)), rank_(1) {
     shape_[0] = n;
