@@ -15,7 +15,7 @@ TEST(DSL, RecordsStatementsWithSourceLines) {
   Program p("rec");
   auto t = p.inout<float>("t");
   auto u = p.input<float>("u", {t.size(0)});
-  int line = __LINE__ + 2;
+  int line = __LINE__ + 1;
   loop(0, t.size(0), [&](Var i) { t[i] += u[i]; });
   const auto &body = p.data().body->stmts;
   ASSERT_EQ(body.size(), 1u);
