@@ -225,6 +225,12 @@ private:
     if (s.reverse)
       revBase = arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, hi), one);
     auto forOp = scf::ForOp::create(b, loc, lo, hi, one, init);
+    if (!carried.empty()) { // names of the carried states, for remarks
+      SmallVector<Attribute> names;
+      for (int32_t id : carried)
+        names.push_back(b.getStringAttr(p.states[id].name));
+      forOp->setAttr(attrs::kStateNames, b.getArrayAttr(names));
+    }
 
     OpBuilder::InsertionGuard guard(b);
     mlir::Block *body = forOp.getBody();

@@ -42,9 +42,9 @@ using namespace seqfuse::ast;
 // Stages
 //===----------------------------------------------------------------------===//
 
-static constexpr Stage kStages[] = {Stage::Program,   Stage::Loop,    Stage::Checked,
-                                    Stage::Canonical, Stage::CF,      Stage::LLVM,
-                                    Stage::LLVMIR,    Stage::Assembly};
+static constexpr Stage kStages[] = {Stage::Program, Stage::Loop,      Stage::Pattern,
+                                    Stage::Checked, Stage::Canonical, Stage::CF,
+                                    Stage::LLVM,    Stage::LLVMIR,    Stage::Assembly};
 
 std::string_view seqfuse::stageName(Stage s) {
   switch (s) {
@@ -52,6 +52,8 @@ std::string_view seqfuse::stageName(Stage s) {
     return "program";
   case Stage::Loop:
     return "loop";
+  case Stage::Pattern:
+    return "pattern";
   case Stage::Canonical:
     return "canonical";
   case Stage::Checked:
@@ -291,6 +293,9 @@ void runStage(mlir::ModuleOp m, const std::string &what,
 /// Passes that turn stage s-1 into stage s (CPU).
 void addStage(mlir::OpPassManager &pm, Stage s, const Options &o) {
   switch (s) {
+  case Stage::Pattern:
+    addPatternStage(pm);
+    break;
   case Stage::Canonical:
     addCanonicalStage(pm);
     break;

@@ -13,6 +13,15 @@ using namespace mlir;
 // Loop-form stages
 //===----------------------------------------------------------------------===//
 
+void seqfuse::addPatternStage(OpPassManager &pm) {
+  // Find what each loop is (docs/patterns.md); every raised op keeps the
+  // loop's exact sequential meaning, and the reasons go to the report.
+  pm.addPass(createRaiseScattersPass());
+  pm.addPass(createRaiseFoldsPass());
+  pm.addPass(createRaiseMapsPass());
+  pm.addPass(createKeepSequentialPass());
+}
+
 void seqfuse::addCanonicalStage(OpPassManager &pm) {
   // Fold constants and duplicate loads so later analyses see one value per fact.
   pm.addPass(createCanonicalizerPass());
@@ -54,6 +63,7 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  addPatternStage(pm);
   // Checks come before any folding, so that an access the program makes but
   // never uses (a dead load) still raises, as in the loop.
   addCheckedStage(pm, options.checked);

@@ -9,6 +9,7 @@
 // caller of the kernel), so the guarded access is never executed.
 //
 //===----------------------------------------------------------------------===//
+#include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 
@@ -22,98 +23,10 @@ namespace seqfuse {
 
 using namespace mlir;
 
+using seqfuse::constIndex;
+using seqfuse::provablyInBounds;
+
 namespace {
-
-std::optional<int64_t> constIndex(Value v) {
-  APInt c;
-  if (v && matchPattern(v, m_ConstantInt(&c)))
-    return c.getSExtValue();
-  return std::nullopt;
-}
-
-/// The `seqfuse.dims` name of a function argument's dimension, if any.
-std::optional<std::string> dimName(Value memref, int64_t d) {
-  auto arg = dyn_cast<BlockArgument>(memref);
-  if (!arg)
-    return std::nullopt;
-  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  if (!fn)
-    return std::nullopt;
-  auto dims =
-      fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
-  if (!dims || d >= static_cast<int64_t>(dims.size()))
-    return std::nullopt;
-  auto s = dyn_cast<StringAttr>(dims[d]);
-  if (!s || s.getValue() == "?")
-    return std::nullopt;
-  return s.getValue().str();
-}
-
-/// True when extent (m2, d2) is known to equal extent (m, d).
-bool sameExtent(Value m2, int64_t d2, Value m, int64_t d) {
-  if (m2 == m && d2 == d)
-    return true;
-  auto t1 = cast<MemRefType>(m2.getType()), t2 = cast<MemRefType>(m.getType());
-  if (!t1.isDynamicDim(d2) && !t2.isDynamicDim(d) &&
-      t1.getDimSize(d2) == t2.getDimSize(d))
-    return true;
-  auto n1 = dimName(m2, d2), n2 = dimName(m, d);
-  return n1 && n2 && *n1 == *n2;
-}
-
-/// True when `ub` is known to be <= extent(m, d).
-bool boundedByExtent(Value ub, Value m, int64_t d) {
-  auto mt = cast<MemRefType>(m.getType());
-  if (auto c = constIndex(ub))
-    return !mt.isDynamicDim(d) && *c <= mt.getDimSize(d);
-  if (auto dim = ub.getDefiningOp<memref::DimOp>()) {
-    auto dd = constIndex(dim.getIndex());
-    return dd && sameExtent(dim.getSource(), *dd, m, d);
-  }
-  return false;
-}
-
-/// True when `iv` is the induction variable of a unit-step loop over
-/// [lb >= 0, ub <= extent(m, d)).
-bool loopWithinExtent(scf::ForOp loop, Value m, int64_t d) {
-  auto lb = constIndex(loop.getLowerBound());
-  auto step = constIndex(loop.getStep());
-  return lb && *lb >= 0 && step && *step > 0 &&
-         boundedByExtent(loop.getUpperBound(), m, d);
-}
-
-bool provablyInBounds(Value idx, Value m, int64_t d) {
-  auto mt = cast<MemRefType>(m.getType());
-  if (auto c = constIndex(idx))
-    return *c >= 0 && !mt.isDynamicDim(d) && *c < mt.getDimSize(d);
-  if (auto loop = scf::getForInductionVarOwner(idx))
-    return loopWithinExtent(loop, m, d);
-  // Reverse loop: (lo + hi - 1) - k with k in [lo, hi). Canonicalisation
-  // folds lo + hi to hi when lo = 0, and may write "- 1" as "+ -1".
-  if (auto sub = idx.getDefiningOp<arith::SubIOp>()) {
-    auto loop = scf::getForInductionVarOwner(sub.getRhs());
-    if (!loop)
-      return false;
-    Value sum;
-    if (auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
-        base && constIndex(base.getRhs()) == 1)
-      sum = base.getLhs();
-    else if (auto base = sub.getLhs().getDefiningOp<arith::AddIOp>();
-             base && constIndex(base.getRhs()) == -1)
-      sum = base.getLhs();
-    if (!sum)
-      return false;
-    bool isLoPlusHi = false;
-    if (auto add = sum.getDefiningOp<arith::AddIOp>())
-      isLoPlusHi =
-          add.getLhs() == loop.getLowerBound() && add.getRhs() == loop.getUpperBound();
-    if (!isLoPlusHi &&
-        !(sum == loop.getUpperBound() && constIndex(loop.getLowerBound()) == 0))
-      return false;
-    return loopWithinExtent(loop, m, d);
-  }
-  return false;
-}
 
 struct InsertRuntimeChecks
     : seqfuse::impl::InsertRuntimeChecksPassBase<InsertRuntimeChecks> {
@@ -198,15 +111,6 @@ struct InsertRuntimeChecks
                          ValueRange{s, toI64(value), toI64(bound)});
   }
 
-  static std::string tensorName(Value memref) {
-    if (auto arg = dyn_cast<BlockArgument>(memref))
-      if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
-        if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                     seqfuse::attrs::kArgName))
-          return n.getValue().str();
-    return "<memref>";
-  }
-
   bool guard(Operation *op) {
     OpBuilder b(op);
     Location loc = op->getLoc();
@@ -217,7 +121,7 @@ struct InsertRuntimeChecks
       ValueRange indices = isa<memref::LoadOp>(op)
                                ? cast<memref::LoadOp>(op).getIndices()
                                : cast<memref::StoreOp>(op).getIndices();
-      std::string name = tensorName(m);
+      std::string name = seqfuse::tensorName(m);
       for (auto [d, idx] : llvm::enumerate(indices)) {
         if (provablyInBounds(idx, m, d))
           continue;

@@ -38,16 +38,15 @@ SmallVector<Value> inlineRegion(OpBuilder &b, Region &region, ValueRange args) {
 
 /// for k in [lb, ub) with `init` carried; `body(b, i, acc)` returns the next
 /// accumulator. For `reverse`, i = lb + ub - 1 - k.
-scf::ForOp buildLoop(OpBuilder &b, Location loc, Value lb, Value ub, bool reverse,
-                     ValueRange init,
-                     function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> body) {
+scf::ForOp
+buildLoop(OpBuilder &b, Location loc, Value lb, Value ub, bool reverse, ValueRange init,
+          function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> body) {
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value revBase;
   if (reverse)
     revBase = arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, lb, ub), one);
   return scf::ForOp::create(
-      b, loc, lb, ub, one, init,
-      [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+      b, loc, lb, ub, one, init, [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
         Value i = reverse ? (Value)arith::SubIOp::create(nb, l, revBase, k) : k;
         scf::YieldOp::create(nb, l, body(nb, i, acc));
       });
@@ -71,23 +70,23 @@ void lower(MapOp op) {
 
 template <class FoldOp> void lowerFold(FoldOp op, Region *body, bool inclusive) {
   OpBuilder b(op);
-  auto loop = buildLoop(
-      b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), op.getReverse(),
-      op.getInit(), [&](OpBuilder &nb, Value i, ValueRange acc) {
-        if (body && !inclusive)
-          inlineRegion(nb, *body, concat({i}, acc));
-        SmallVector<Value> elem = inlineRegion(nb, op.getElement(), {i});
-        SmallVector<Value> next = inlineRegion(nb, op.getCombiner(), concat(acc, elem));
-        if (body && inclusive)
-          inlineRegion(nb, *body, concat({i}, next));
-        return next;
-      });
+  auto loop =
+      buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), op.getReverse(),
+                op.getInit(), [&](OpBuilder &nb, Value i, ValueRange acc) {
+                  if (body && !inclusive)
+                    inlineRegion(nb, *body, concat({i}, acc));
+                  SmallVector<Value> elem = inlineRegion(nb, op.getElement(), {i});
+                  SmallVector<Value> next =
+                      inlineRegion(nb, op.getCombiner(), concat(acc, elem));
+                  if (body && inclusive)
+                    inlineRegion(nb, *body, concat({i}, next));
+                  return next;
+                });
   op.replaceAllUsesWith(loop.getResults());
   op.erase();
 }
 
-template <class ScatterOp>
-void lowerScatter(ScatterOp op, Region *combiner) {
+template <class ScatterOp> void lowerScatter(ScatterOp op, Region *combiner) {
   OpBuilder b(op);
   buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
             [&](OpBuilder &nb, Value i, ValueRange) {
@@ -105,7 +104,8 @@ void lowerScatter(ScatterOp op, Region *combiner) {
 
 void lower(SequentialOp op) {
   OpBuilder b(op);
-  inlineRegion(b, op.getBody(), {});
+  SmallVector<Value> results = inlineRegion(b, op.getBody(), {});
+  op.replaceAllUsesWith(results);
   op.erase();
 }
 

@@ -34,6 +34,7 @@ TEST(IRStages, EveryStageHasItsForm) {
   EXPECT_THAT(loopIR, HasSubstr("scf.for"));
   EXPECT_THAT(loopIR, HasSubstr("iter_args"));
   EXPECT_THAT(loopIR, HasSubstr("IRStagesTest.cpp")); // source locations
+  EXPECT_THAT(k.ir(Stage::Pattern), HasSubstr("seqfuse.scan"));
   EXPECT_THAT(k.ir(Stage::Canonical), HasSubstr("scf.for"));
   EXPECT_THAT(k.ir(Stage::Checked), HasSubstr("seqfuse.checked"));
   std::string cf = k.ir(Stage::CF);
@@ -65,10 +66,10 @@ TEST(IRStages, DumpToDirectoryWritesOneFilePerStage) {
   for (auto &e : std::filesystem::directory_iterator(dir))
     names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  std::vector<std::string> want{"dumped.00-program.txt",  "dumped.01-loop.mlir",
-                                "dumped.02-checked.mlir", "dumped.03-canonical.mlir",
-                                "dumped.04-cf.mlir",      "dumped.05-llvm.mlir",
-                                "dumped.06-llvm-ir.ll",   "dumped.07-asm.s"};
+  std::vector<std::string> want{
+      "dumped.00-program.txt",  "dumped.01-loop.mlir",      "dumped.02-pattern.mlir",
+      "dumped.03-checked.mlir", "dumped.04-canonical.mlir", "dumped.05-cf.mlir",
+      "dumped.06-llvm.mlir",    "dumped.07-llvm-ir.ll",     "dumped.08-asm.s"};
   EXPECT_EQ(names, want);
   std::ifstream in(dir / "dumped.01-loop.mlir");
   std::stringstream ss;

@@ -24,6 +24,9 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
                        llvm::cl::init(true)};
 };
 
+/// Stage "pattern": loops raised to seqfuse pattern ops, the rest wrapped in
+/// seqfuse.sequential with the reason.
+void addPatternStage(mlir::OpPassManager &pm);
 /// Stage "canonical": canonicalize + CSE on loop form.
 void addCanonicalStage(mlir::OpPassManager &pm);
 /// Stage "checked": pattern ops lowered to loops, then run-time checks

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 
 namespace seqfuse {
 

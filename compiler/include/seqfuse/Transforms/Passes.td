@@ -79,4 +79,67 @@ def MathToRuntimePass : Pass<"seqfuse-math-to-runtime", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Raising: loop form to the seqfuse pattern dialect (docs/patterns.md)
+//===----------------------------------------------------------------------===//
+
+def RaiseMapsPass : Pass<"seqfuse-raise-maps"> {
+  let summary = "Raise loops with independent iterations to seqfuse.map";
+  let description = [{
+    ```
+    scf.for %i { body }   =>   seqfuse.map lb to ub { ^bb0(%i): body }
+    ```
+    when the loop carries no state and every memref it writes is owned by
+    iterations: in one dimension, every access uses the same index that is
+    injective in `%i` (`i`, `i + c`, `i - c`, `c - i`). Conditions inside the
+    body make masked maps.
+  }];
+  let dependentDialects = ["::seqfuse::SeqfuseDialect"];
+}
+
+def RaiseFoldsPass : Pass<"seqfuse-raise-folds"> {
+  let summary = "Raise loops carrying monoid states to seqfuse.reduce / seqfuse.scan";
+  let description = [{
+    ```
+    %r = scf.for %i iter_args(%s = %init) {      %r = seqfuse.scan lb to ub init(%init)
+      %c = f(%i)                           =>      element { f(i) } combiner { s ⊕ c }
+      %n = %s ⊕ %c ; uses of %n or of %s           body { the loop's other ops }
+      scf.yield %n                               (seqfuse.reduce when nothing uses the
+    }                                             states inside the loop)
+    ```
+    for ⊕ in + * min max & | ^ with `c` free of every state and not reading
+    memory the loop writes. The body uses the states after their update
+    (inclusive) or before (exclusive), not both. Memory the loop writes must
+    be owned by iterations, as for maps.
+  }];
+  let dependentDialects = ["::seqfuse::SeqfuseDialect"];
+}
+
+def RaiseScattersPass : Pass<"seqfuse-raise-scatters"> {
+  let summary = "Raise indirect stores to seqfuse.scatter / seqfuse.scatter_combine";
+  let description = [{
+    ```
+    for i { t[g(i)] = v(i) }              =>  seqfuse.scatter (last writer wins)
+    for i { t[g(i)] = t[g(i)] ⊕ v(i) }    =>  seqfuse.scatter_combine (histogram)
+    ```
+    when that store is the loop's only write, the loop carries no state, and
+    `t` is not otherwise read (so neither `g` nor `v` depends on it).
+  }];
+  let dependentDialects = ["::seqfuse::SeqfuseDialect"];
+}
+
+def KeepSequentialPass : Pass<"seqfuse-keep-sequential"> {
+  let summary = "Wrap loops no pattern was proven for in seqfuse.sequential";
+  let description = [{
+    ```
+    scf.for ... { ... }   =>   seqfuse.sequential { scf.for ...; seqfuse.yield }
+                                 {reason = "...", at = "file.cpp:14"}
+    ```
+    The reason names the dependence that keeps the loop sequential (e.g.
+    "the condition reads t[2], which iteration 2 writes") and `at` the
+    statement it is about.
+  }];
+  let dependentDialects = ["::seqfuse::SeqfuseDialect"];
+}
+
 #endif // SEQFUSE_TRANSFORMS_PASSES

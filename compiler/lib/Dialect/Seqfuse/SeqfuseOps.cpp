@@ -38,8 +38,8 @@ std::string typeList(TypeRange types) {
 
 /// `region` has one block taking `args` and ends in a seqfuse.yield of
 /// `yields`.
-LogicalResult verifyRegion(Operation *op, Region &region, StringRef name,
-                           TypeRange args, TypeRange yields) {
+LogicalResult verifyRegion(Operation *op, Region &region, StringRef name, TypeRange args,
+                           TypeRange yields) {
   Block &block = region.front();
   if (block.getArgumentTypes() != args)
     return op->emitOpError() << "'" << name << "' region must take " << typeList(args)
@@ -60,9 +60,8 @@ SmallVector<Type> concat(TypeRange a, TypeRange b) {
 }
 
 /// Shared by reduce and scan: combiner, results and identity.
-LogicalResult verifyFold(Operation *op, Region &element, Region &combiner,
-                         TypeRange init, TypeRange results,
-                         std::optional<ArrayAttr> identity) {
+LogicalResult verifyFold(Operation *op, Region &element, Region &combiner, TypeRange init,
+                         TypeRange results, std::optional<ArrayAttr> identity) {
   if (init.empty())
     return op->emitOpError("needs at least one accumulator (init)");
   if (results != init)
@@ -74,8 +73,8 @@ LogicalResult verifyFold(Operation *op, Region &element, Region &combiner,
     return failure();
   if (identity) {
     if (identity->size() != init.size())
-      return op->emitOpError() << "identity has " << identity->size()
-                               << " values for " << init.size() << " accumulators";
+      return op->emitOpError() << "identity has " << identity->size() << " values for "
+                               << init.size() << " accumulators";
     for (auto [attr, type] : llvm::zip(*identity, init)) {
       auto typed = dyn_cast<TypedAttr>(attr);
       if (!typed || typed.getType() != type)
@@ -127,5 +126,5 @@ LogicalResult ScatterCombineOp::verify() {
 }
 
 LogicalResult SequentialOp::verify() {
-  return verifyRegion(*this, getBody(), "body", {}, {});
+  return verifyRegion(*this, getBody(), "body", {}, getResults().getTypes());
 }

@@ -72,6 +72,8 @@ struct Options {
 enum class Stage : uint8_t {
   Program,   ///< The recorded DSL program, as readable text.
   Loop,      ///< Loop-form MLIR as the DSL emits it (func/scf/memref/arith/math).
+  Pattern,   ///< Loops raised to seqfuse pattern ops (map, reduce, scan, scatter,
+             ///< scatter_combine) or kept in seqfuse.sequential with the reason.
   Checked,   ///< Pattern ops lowered, run-time index checks inserted (no checks
              ///< when unchecked). Checks precede folding, so dead loads check too.
   Canonical, ///< After canonicalisation and CSE.

@@ -202,7 +202,8 @@ def Seqfuse_SequentialOp : Seqfuse_Op<"sequential", [RecursiveMemoryEffects]> {
   let summary = "A loop kept as written, with the reason";
   let description = [{
     Holds IR (usually one `scf.for`) that no pattern was proven for; it runs
-    exactly as written. `reason` says why, for the user's report.
+    exactly as written. `reason` says why, for the user's report. The values
+    the body yields (a kept loop's results) are the op's results.
 
     ```mlir
     seqfuse.sequential {
@@ -212,8 +213,9 @@ def Seqfuse_SequentialOp : Seqfuse_Op<"sequential", [RecursiveMemoryEffects]> {
     ```
   }];
   let arguments = (ins StrAttr:$reason);
+  let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
-  let assemblyFormat = "$body attr-dict";
+  let assemblyFormat = "$body attr-dict (`->` type($results)^)?";
   let hasVerifier = 1;
 }
 

@@ -1,0 +1,63 @@
+//===- LoopPatterns.h - which parallel pattern an scf.for is ---*- C++ -*-===//
+//
+// Classifies one loop-form scf.for (see docs/patterns.md):
+//  * memory: every memref the loop writes must be "owned" by iterations (one
+//    index dimension is exactly the induction variable in every access), so
+//    distinct iterations touch distinct elements; or the loop is a single
+//    indirect store (scatter) or read-modify-write (histogram);
+//  * state: every iter_arg's update must be `s ⊕ c` for an associative ⊕ with
+//    `c` free of every state (a monoid fold).
+// Anything else is kept sequential, with the reason.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SEQFUSE_ANALYSIS_LOOPPATTERNS_H
+#define SEQFUSE_ANALYSIS_LOOPPATTERNS_H
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <string>
+
+namespace seqfuse {
+
+struct LoopPattern {
+  enum class Kind { Map, Reduce, Scan, Scatter, ScatterCombine, Sequential };
+  Kind kind = Kind::Sequential;
+
+  /// Sequential: why, and the op it is about (for file:line).
+  std::string reason;
+  mlir::Operation *reasonOp = nullptr;
+
+  /// Reduce/Scan: for each iter_arg, the op computing its next value, which
+  /// of its operands is the state, and the monoid ("add", "mul", "min",
+  /// "max", "and", "or", "xor").
+  struct Fold {
+    mlir::Operation *update = nullptr;
+    unsigned stateOperand = 0;
+    std::string monoid;
+  };
+  llvm::SmallVector<Fold> folds;
+  /// Scan: the body uses the states after (inclusive) or before the update.
+  bool inclusive = true;
+
+  /// Scatter/ScatterCombine: the store, and for a histogram the load of the
+  /// same element and the op combining it with the new value.
+  mlir::memref::StoreOp store;
+  mlir::memref::LoadOp targetLoad;
+  mlir::Operation *combine = nullptr;
+  std::string combineKind;
+};
+
+LoopPattern classifyLoop(mlir::scf::ForOp loop);
+
+/// The monoid an op is ("add", "min", ...), or "" — with its neutral element
+/// for `type`.
+std::string monoidOf(mlir::Operation *op);
+mlir::TypedAttr monoidIdentity(const std::string &monoid, mlir::Type type);
+
+/// "acc" for iter_arg k of `loop` (from the DSL's seqfuse.states), or "s<k>".
+std::string stateName(mlir::scf::ForOp loop, unsigned k);
+
+} // namespace seqfuse
+
+#endif // SEQFUSE_ANALYSIS_LOOPPATTERNS_H

@@ -1,0 +1,156 @@
+//===- Bounds.cpp - what is known about indices and names -----------------===//
+#include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using seqfuse::constIndex;
+
+std::optional<int64_t> seqfuse::constIndex(Value v) {
+  APInt c;
+  if (v && matchPattern(v, m_ConstantInt(&c)))
+    return c.getSExtValue();
+  return std::nullopt;
+}
+
+namespace {
+
+/// The `seqfuse.dims` name of a function argument's dimension, if any.
+std::optional<std::string> dimName(Value memref, int64_t d) {
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg)
+    return std::nullopt;
+  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!fn)
+    return std::nullopt;
+  auto dims =
+      fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
+  if (!dims || d >= static_cast<int64_t>(dims.size()))
+    return std::nullopt;
+  auto s = dyn_cast<StringAttr>(dims[d]);
+  if (!s || s.getValue() == "?")
+    return std::nullopt;
+  return s.getValue().str();
+}
+
+/// True when extent (m2, d2) is known to equal extent (m, d).
+bool sameExtent(Value m2, int64_t d2, Value m, int64_t d) {
+  if (m2 == m && d2 == d)
+    return true;
+  auto t1 = cast<MemRefType>(m2.getType()), t2 = cast<MemRefType>(m.getType());
+  if (!t1.isDynamicDim(d2) && !t2.isDynamicDim(d) &&
+      t1.getDimSize(d2) == t2.getDimSize(d))
+    return true;
+  auto n1 = dimName(m2, d2), n2 = dimName(m, d);
+  return n1 && n2 && *n1 == *n2;
+}
+
+/// True when `ub` is known to be <= extent(m, d).
+bool boundedByExtent(Value ub, Value m, int64_t d) {
+  auto mt = cast<MemRefType>(m.getType());
+  if (auto c = constIndex(ub))
+    return !mt.isDynamicDim(d) && *c <= mt.getDimSize(d);
+  if (auto dim = ub.getDefiningOp<memref::DimOp>()) {
+    auto dd = constIndex(dim.getIndex());
+    return dd && sameExtent(dim.getSource(), *dd, m, d);
+  }
+  return false;
+}
+
+/// True when `iv` is the induction variable of a unit-step loop over
+/// [lb >= 0, ub <= extent(m, d)).
+bool loopWithinExtent(scf::ForOp loop, Value m, int64_t d) {
+  auto lb = constIndex(loop.getLowerBound());
+  auto step = constIndex(loop.getStep());
+  return lb && *lb >= 0 && step && *step > 0 &&
+         boundedByExtent(loop.getUpperBound(), m, d);
+}
+
+} // namespace
+
+bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
+  auto mt = cast<MemRefType>(m.getType());
+  if (auto c = constIndex(idx))
+    return *c >= 0 && !mt.isDynamicDim(d) && *c < mt.getDimSize(d);
+  if (auto loop = scf::getForInductionVarOwner(idx))
+    return loopWithinExtent(loop, m, d);
+  // Reverse loop: (lo + hi - 1) - k with k in [lo, hi). Canonicalisation
+  // folds lo + hi to hi when lo = 0, and may write "- 1" as "+ -1".
+  if (auto sub = idx.getDefiningOp<arith::SubIOp>()) {
+    auto loop = scf::getForInductionVarOwner(sub.getRhs());
+    if (!loop)
+      return false;
+    Value sum;
+    if (auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
+        base && constIndex(base.getRhs()) == 1)
+      sum = base.getLhs();
+    else if (auto base = sub.getLhs().getDefiningOp<arith::AddIOp>();
+             base && constIndex(base.getRhs()) == -1)
+      sum = base.getLhs();
+    if (!sum)
+      return false;
+    bool isLoPlusHi = false;
+    if (auto add = sum.getDefiningOp<arith::AddIOp>())
+      isLoPlusHi =
+          add.getLhs() == loop.getLowerBound() && add.getRhs() == loop.getUpperBound();
+    if (!isLoPlusHi &&
+        !(sum == loop.getUpperBound() && constIndex(loop.getLowerBound()) == 0))
+      return false;
+    return loopWithinExtent(loop, m, d);
+  }
+  return false;
+}
+
+bool seqfuse::mayFault(Operation *op) {
+  if (op->getNumRegions() > 0) {
+    bool any = false;
+    op->walk([&](Operation *inner) {
+      if (inner != op && mayFault(inner))
+        any = true;
+    });
+    return any;
+  }
+  auto indexFaults = [](Value m, ValueRange indices) {
+    for (auto [d, idx] : llvm::enumerate(indices))
+      if (!provablyInBounds(idx, m, static_cast<int64_t>(d)))
+        return true;
+    return false;
+  };
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return indexFaults(load.getMemRef(), load.getIndices());
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return indexFaults(store.getMemRef(), store.getIndices());
+  if (isa<arith::DivSIOp, arith::RemSIOp, arith::DivUIOp, arith::RemUIOp,
+          arith::CeilDivSIOp, arith::FloorDivSIOp, arith::CeilDivUIOp>(op)) {
+    auto c = constIndex(op->getOperand(1));
+    return !c || *c == 0 || *c == -1;
+  }
+  // Calls (e.g. a failed check) may not return.
+  return isa<func::CallOp>(op);
+}
+
+std::string seqfuse::tensorName(Value memref) {
+  if (auto arg = dyn_cast<BlockArgument>(memref))
+    if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+      if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), attrs::kArgName))
+        return n.getValue().str();
+  return "<memref>";
+}
+
+std::string seqfuse::fileLine(Location loc) {
+  std::string out;
+  loc->walk([&](Location l) {
+    if (auto fl = dyn_cast<FileLineColLoc>(l)) {
+      out = fl.getFilename().str() + ":" + std::to_string(fl.getLine());
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return out;
+}

@@ -1,0 +1,413 @@
+//===- LoopPatterns.cpp - which parallel pattern an scf.for is ------------===//
+#include "seqfuse/Analysis/LoopPatterns.h"
+#include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace seqfuse;
+using Kind = LoopPattern::Kind;
+
+std::string seqfuse::monoidOf(Operation *op) {
+  if (isa<arith::AddIOp, arith::AddFOp>(op))
+    return "add";
+  if (isa<arith::MulIOp, arith::MulFOp>(op))
+    return "mul";
+  if (isa<arith::MinSIOp, arith::MinimumFOp>(op))
+    return "min";
+  if (isa<arith::MaxSIOp, arith::MaximumFOp>(op))
+    return "max";
+  if (isa<arith::MinUIOp>(op))
+    return "minu";
+  if (isa<arith::MaxUIOp>(op))
+    return "maxu";
+  if (isa<arith::AndIOp>(op))
+    return "and";
+  if (isa<arith::OrIOp>(op))
+    return "or";
+  if (isa<arith::XOrIOp>(op))
+    return "xor";
+  return "";
+}
+
+TypedAttr seqfuse::monoidIdentity(const std::string &m, Type t) {
+  Builder b(t.getContext());
+  if (auto ft = dyn_cast<FloatType>(t)) {
+    const llvm::fltSemantics &sem = ft.getFloatSemantics();
+    if (m == "add")
+      return b.getFloatAttr(t, llvm::APFloat::getZero(sem, /*neg=*/true));
+    if (m == "mul")
+      return b.getFloatAttr(t, 1.0);
+    if (m == "min")
+      return b.getFloatAttr(t, llvm::APFloat::getInf(sem, false));
+    if (m == "max")
+      return b.getFloatAttr(t, llvm::APFloat::getInf(sem, true));
+    return {};
+  }
+  unsigned w = t.isIndex() ? 64 : t.getIntOrFloatBitWidth();
+  auto ia = [&](const APInt &v) -> TypedAttr { return b.getIntegerAttr(t, v); };
+  if (m == "add" || m == "or" || m == "xor" || m == "maxu")
+    return ia(APInt::getZero(w));
+  if (m == "mul")
+    return ia(APInt(w, 1));
+  if (m == "and" || m == "minu")
+    return ia(APInt::getAllOnes(w));
+  if (m == "min")
+    return ia(APInt::getSignedMaxValue(w));
+  if (m == "max")
+    return ia(APInt::getSignedMinValue(w));
+  return {};
+}
+
+std::string seqfuse::stateName(scf::ForOp loop, unsigned k) {
+  if (auto names = loop->getAttrOfType<ArrayAttr>(attrs::kStateNames))
+    if (k < names.size())
+      if (auto s = dyn_cast<StringAttr>(names[k]))
+        return s.getValue().str();
+  return "s" + std::to_string(k);
+}
+
+namespace {
+
+struct Access {
+  Operation *op;
+  Value memref;
+  SmallVector<Value> indices;
+  bool write;
+};
+
+bool definedOutside(Value v, scf::ForOp loop) {
+  return !loop->isAncestor(v.getParentRegion()->getParentOp()) &&
+         v.getParentRegion() != &loop.getRegion();
+}
+
+/// An index that takes a different value in every iteration: i, i + c,
+/// i - c or c - i, with c loop-invariant.
+bool injectiveInIv(Value idx, scf::ForOp loop) {
+  Value iv = loop.getInductionVar();
+  if (idx == iv)
+    return true;
+  if (auto add = idx.getDefiningOp<arith::AddIOp>())
+    return (add.getLhs() == iv && definedOutside(add.getRhs(), loop)) ||
+           (add.getRhs() == iv && definedOutside(add.getLhs(), loop));
+  if (auto sub = idx.getDefiningOp<arith::SubIOp>())
+    return (sub.getLhs() == iv && definedOutside(sub.getRhs(), loop)) ||
+           (sub.getRhs() == iv && definedOutside(sub.getLhs(), loop));
+  return false;
+}
+
+/// A dimension in which every access uses the same injective index.
+std::optional<unsigned> ownedDim(ArrayRef<const Access *> accesses, scf::ForOp loop) {
+  unsigned rank = accesses.front()->indices.size();
+  for (unsigned d = 0; d < rank; ++d) {
+    Value first = accesses.front()->indices[d];
+    if (!injectiveInIv(first, loop))
+      continue;
+    if (llvm::all_of(accesses, [&](const Access *a) { return a->indices[d] == first; }))
+      return d;
+  }
+  return std::nullopt;
+}
+
+/// How a user would write an index: i, i-1, 2, idx[i], ...
+std::string showIndex(Value idx, scf::ForOp loop) {
+  Value iv = loop.getInductionVar();
+  if (idx == iv)
+    return "i";
+  if (auto c = constIndex(idx))
+    return std::to_string(*c);
+  if (auto sub = idx.getDefiningOp<arith::SubIOp>())
+    if (sub.getLhs() == iv)
+      if (auto c = constIndex(sub.getRhs()))
+        return "i-" + std::to_string(*c);
+  if (auto add = idx.getDefiningOp<arith::AddIOp>())
+    if (add.getLhs() == iv)
+      if (auto c = constIndex(add.getRhs()))
+        return "i+" + std::to_string(*c);
+  Value v = idx;
+  if (auto cast = v.getDefiningOp<arith::IndexCastOp>())
+    v = cast.getIn();
+  if (auto load = v.getDefiningOp<memref::LoadOp>()) {
+    std::string s = tensorName(load.getMemRef()) + "[";
+    for (auto [k, i] : llvm::enumerate(load.getIndices()))
+      s += (k ? ", " : "") + showIndex(i, loop);
+    return s + "]";
+  }
+  return "(computed)";
+}
+
+std::string showAccess(const Access &a, scf::ForOp loop) {
+  std::string s = tensorName(a.memref) + "[";
+  for (auto [k, i] : llvm::enumerate(a.indices))
+    s += (k ? ", " : "") + showIndex(i, loop);
+  return s + "]";
+}
+
+bool hasSideEffects(Operation *op) {
+  if (isa<memref::StoreOp>(op) || isa<func::CallOp>(op))
+    return true;
+  bool any = false;
+  if (op->getNumRegions())
+    op->walk([&](Operation *inner) {
+      if (inner != op && (isa<memref::StoreOp>(inner) || isa<func::CallOp>(inner)))
+        any = true;
+    });
+  return any;
+}
+
+/// True when `load`'s value reaches the condition of an scf.if in `loop`.
+bool feedsCondition(Operation *load, scf::ForOp loop) {
+  SetVector<Operation *> slice;
+  getForwardSlice(load, &slice);
+  for (Operation *op : slice)
+    if (auto ifOp = dyn_cast<scf::IfOp>(op))
+      if (loop->isAncestor(ifOp)) {
+        Operation *def = ifOp.getCondition().getDefiningOp();
+        if (def == load || (def && slice.contains(def)))
+          return true;
+      }
+  return false;
+}
+
+class Classifier {
+public:
+  explicit Classifier(scf::ForOp loop) : loop(loop) {}
+
+  LoopPattern run() {
+    if (constIndex(loop.getStep()) != 1)
+      return sequential("the loop's step is not 1", loop);
+    loop.getBody()->walk([&](Operation *op) {
+      if (auto l = dyn_cast<memref::LoadOp>(op))
+        accesses.push_back(
+            {op, l.getMemRef(), SmallVector<Value>(l.getIndices()), false});
+      else if (auto s = dyn_cast<memref::StoreOp>(op))
+        accesses.push_back({op, s.getMemRef(), SmallVector<Value>(s.getIndices()), true});
+    });
+    for (const Access &a : accesses)
+      if (a.write)
+        written.insert(a.memref);
+    // Memory: which written memrefs are owned by iterations?
+    SmallVector<Value> unowned;
+    for (Value m : written) {
+      SmallVector<const Access *> of;
+      for (const Access &a : accesses)
+        if (a.memref == m)
+          of.push_back(&a);
+      if (!ownedDim(of, loop))
+        unowned.push_back(m);
+    }
+    if (!unowned.empty())
+      return classifyUnowned(unowned);
+    if (loop.getNumRegionIterArgs() == 0) {
+      LoopPattern p;
+      p.kind = Kind::Map;
+      return p;
+    }
+    return classifyFold();
+  }
+
+private:
+  scf::ForOp loop;
+  SmallVector<Access> accesses;
+  llvm::SetVector<Value> written;
+
+  LoopPattern sequential(std::string reason, Operation *at) {
+    LoopPattern p;
+    p.kind = Kind::Sequential;
+    p.reason = std::move(reason);
+    p.reasonOp = at;
+    return p;
+  }
+
+  /// Memory that more than one iteration touches: a scatter, a histogram,
+  /// or a dependence that keeps the loop sequential.
+  LoopPattern classifyUnowned(ArrayRef<Value> unowned) {
+    Value m = unowned.front();
+    SmallVector<const Access *> loads, stores;
+    for (const Access &a : accesses)
+      if (a.memref == m)
+        (a.write ? stores : loads).push_back(&a);
+    // A read of it explains the dependence best.
+    for (const Access *l : loads) {
+      bool sameAsStore = stores.size() == 1 && l->indices == stores.front()->indices;
+      if (sameAsStore)
+        continue;
+      std::string what = showAccess(*l, loop);
+      std::string reason =
+          feedsCondition(l->op, loop) ? "the condition reads " : "it reads ";
+      reason += what;
+      std::string idx = l->indices.size() == 1 ? showIndex(l->indices[0], loop) : "";
+      if (idx == "i-1")
+        reason += ", which the previous iteration writes";
+      else if (!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos)
+        reason += ", which iteration " + idx + " writes";
+      else if (stores.size() == 1)
+        reason += " and writes " + showAccess(*stores.front(), loop) +
+                  ": iterations may depend on each other through " + tensorName(m);
+      else
+        reason += ", which other iterations write";
+      return sequential(reason, l->op);
+    }
+    // Only writes to m: a single indirect store (scatter), or a histogram.
+    if (stores.size() != 1)
+      return sequential("it writes " + tensorName(m) + " at several places per iteration",
+                        stores.front()->op);
+    auto store = cast<memref::StoreOp>(stores.front()->op);
+    if (unowned.size() > 1 || written.size() > 1 || loop.getNumRegionIterArgs() > 0 ||
+        llvm::count_if(accesses, [](const Access &a) { return a.write; }) > 1 ||
+        store->getBlock() != loop.getBody())
+      return sequential("it writes " + showAccess(*stores.front(), loop) +
+                            " among other statements; splitting a loop into several "
+                            "patterns (loop distribution) is not implemented yet",
+                        store);
+    LoopPattern p;
+    p.kind = Kind::Scatter;
+    p.store = store;
+    return p;
+  }
+
+  LoopPattern classifyFold() {
+    unsigned n = loop.getNumRegionIterArgs();
+    if (n > 64)
+      return sequential("it carries more than 64 states", loop);
+    // Which states does each value depend on?
+    llvm::DenseMap<Value, uint64_t> mask;
+    for (unsigned k = 0; k < n; ++k)
+      mask[loop.getRegionIterArgs()[k]] = uint64_t(1) << k;
+    auto maskOf = [&](Value v) { return mask.lookup(v); };
+    for (Operation &op : loop.getBody()->without_terminator()) {
+      uint64_t m = 0;
+      op.walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          m |= maskOf(v);
+      });
+      for (Value r : op.getResults())
+        mask[r] = m;
+    }
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    LoopPattern p;
+    bool usesBefore = false, usesAfter = false;
+    llvm::SmallPtrSet<Operation *, 8> updates;
+    for (unsigned k = 0; k < n; ++k) {
+      Value s = loop.getRegionIterArgs()[k], y = yield.getOperand(k);
+      std::string name = stateName(loop, k);
+      Operation *u = y.getDefiningOp();
+      std::string monoid = u && u->getBlock() == loop.getBody() ? monoidOf(u) : "";
+      if (monoid.empty() || u->getNumOperands() != 2 ||
+          (u->getOperand(0) != s && u->getOperand(1) != s))
+        return sequential("the update of state '" + name + "' is not of the form " +
+                              name + " = " + name +
+                              " op c with an associative op "
+                              "(+ * min max & | ^) and c free of the state",
+                          u ? u : loop.getOperation());
+      unsigned si = u->getOperand(0) == s ? 0 : 1;
+      if (maskOf(u->getOperand(1 - si)) != 0)
+        return sequential("the update of state '" + name +
+                              "' combines it with a value "
+                              "that depends on a state",
+                          u);
+      for (Operation *user : s.getUsers())
+        if (user != u)
+          usesBefore = true;
+      for (Operation *user : y.getUsers())
+        if (user != yield.getOperation())
+          usesAfter = true;
+      p.folds.push_back({u, si, monoid});
+      updates.insert(u);
+    }
+    if (usesBefore && usesAfter)
+      return sequential("the loop uses a state both before and after its update", loop);
+    p.inclusive = usesAfter;
+    // The elements (the c of s ⊕ c) must not read memory the loop writes.
+    SetVector<Operation *> elementOps;
+    for (const LoopPattern::Fold &f : p.folds) {
+      Value c = f.update->getOperand(1 - f.stateOperand);
+      if (Operation *def = c.getDefiningOp(); def && loop->isAncestor(def)) {
+        BackwardSliceOptions opts;
+        opts.filter = [&](Operation *op) { return loop->isProperAncestor(op); };
+        (void)getBackwardSlice(def, &elementOps, opts);
+        elementOps.insert(def);
+      }
+    }
+    for (Operation *op : elementOps)
+      if (auto l = dyn_cast<memref::LoadOp>(op); l && written.contains(l.getMemRef()))
+        return sequential("the value folded into a state reads " +
+                              tensorName(l.getMemRef()) + ", which the loop writes",
+                          op);
+    bool sideEffects = llvm::any_of(loop.getBody()->without_terminator(),
+                                    [](Operation &op) { return hasSideEffects(&op); });
+    // Inclusive scans evaluate the elements before the body: that must not
+    // move a possible fault before a side effect the loop makes first.
+    if (p.inclusive && sideEffects) {
+      Operation *firstEffect = nullptr;
+      for (Operation &op : loop.getBody()->without_terminator())
+        if (hasSideEffects(&op)) {
+          firstEffect = &op;
+          break;
+        }
+      for (Operation *op : elementOps)
+        if (mayFault(op) && firstEffect && firstEffect->isBeforeInBlock(op))
+          return sequential("a value folded into a state is read after a store of the "
+                            "same iteration and may raise; keeping the loop's order",
+                            op);
+    }
+    p.kind = (!sideEffects && !usesBefore && !usesAfter) ? Kind::Reduce : Kind::Scan;
+    return p;
+  }
+};
+
+} // namespace
+
+LoopPattern seqfuse::classifyLoop(scf::ForOp loop) {
+  LoopPattern p = Classifier(loop).run();
+  if (p.kind != Kind::Scatter)
+    return p;
+  // A histogram: t[j] = t[j] ⊕ v with the same j, v free of t[j].
+  auto store = p.store;
+  Value m = store.getMemRef();
+  memref::LoadOp load;
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto l = dyn_cast<memref::LoadOp>(&op); l && l.getMemRef() == m)
+      load = l;
+  if (!load)
+    return p; // last writer wins
+  Operation *u = store.getValue().getDefiningOp();
+  std::string monoid = u ? monoidOf(u) : "";
+  if (load.getIndices() != store.getIndices() || monoid.empty() ||
+      u->getNumOperands() != 2 ||
+      (u->getOperand(0) != load.getResult() && u->getOperand(1) != load.getResult()) ||
+      !load->hasOneUse()) {
+    LoopPattern s;
+    s.reason = "it updates " + tensorName(m) + " in a way that is not t[j] = t[j] ⊕ v";
+    s.reasonOp = store;
+    return s;
+  }
+  Value v = u->getOperand(0) == load.getResult() ? u->getOperand(1) : u->getOperand(0);
+  SetVector<Operation *> slice;
+  if (Operation *def = v.getDefiningOp()) {
+    (void)getBackwardSlice(def, &slice);
+    slice.insert(def);
+  }
+  // The value must not depend on the target, and may not raise after the
+  // target's load (the lowering evaluates it first).
+  for (Operation *op : slice)
+    if (op == load.getOperation() ||
+        (loop->isAncestor(op) && load->isBeforeInBlock(op) && mayFault(op))) {
+      LoopPattern s;
+      s.reason = "the value added to " + tensorName(m) +
+                 " is computed after reading it and may raise; keeping the loop's order";
+      s.reasonOp = op;
+      return s;
+    }
+  p.kind = Kind::ScatterCombine;
+  p.targetLoad = load;
+  p.combine = u;
+  p.combineKind = monoid;
+  return p;
+}
