@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "Guard.h"
 #include "JIT.h"
+#include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
@@ -118,6 +120,7 @@ public:
   mlir::OwningOpRef<mlir::ModuleOp> llvmModule; // CPU: LLVM dialect
   std::unique_ptr<JitModule> jit;
   std::vector<CheckSite> sites;
+  std::vector<Remark> remarks;
 
   mutable std::mutex irMutex; // the lazily produced stage texts
   mutable std::unordered_map<int, std::string> irText;
@@ -331,6 +334,73 @@ std::vector<CheckSite> readSites(mlir::ModuleOp m) {
   return out;
 }
 
+std::string attrText(mlir::Attribute a) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto str = mlir::dyn_cast<mlir::StringAttr>(a))
+    return str.getValue().str();
+  if (auto arr = mlir::dyn_cast<mlir::ArrayAttr>(a)) {
+    for (auto [i, e] : llvm::enumerate(arr))
+      s += (i ? ", " : "") + attrText(e);
+    return s;
+  }
+  if (auto f = mlir::dyn_cast<mlir::FloatAttr>(a)) {
+    llvm::SmallString<16> str;
+    f.getValue().toString(str);
+    return std::string(str);
+  }
+  if (auto i = mlir::dyn_cast<mlir::IntegerAttr>(a))
+    return std::to_string(i.getValue().getSExtValue());
+  os << a;
+  return s;
+}
+
+/// One remark per pattern op of the pattern stage (not inside sequential
+/// regions), in program order.
+std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
+  std::vector<Remark> out;
+  m->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
+    if (op->getDialect() == nullptr || op->getDialect()->getNamespace() != "seqfuse" ||
+        mlir::isa<YieldOp>(op))
+      return mlir::WalkResult::advance();
+    Remark r;
+    auto at = op->getAttrOfType<mlir::StringAttr>("at");
+    r.location = at ? at.getValue().str() : fileLine(op->getLoc());
+    r.pattern = op->getName().stripDialect().str();
+    const std::string algorithm =
+        "; algorithm: sequential loop (parallel CPU lowering not implemented yet)";
+    if (auto seq = mlir::dyn_cast<SequentialOp>(op)) {
+      r.detail = seq.getReason().str();
+      out.push_back(r);
+      return mlir::WalkResult::skip();
+    }
+    if (mlir::isa<MapOp>(op)) {
+      r.detail = "iterations are independent" + algorithm;
+    } else if (mlir::isa<ScatterOp>(op)) {
+      r.detail =
+          "last writer wins into '" + tensorName(op->getOperand(2)) + "'" + algorithm;
+    } else if (mlir::isa<ScatterCombineOp>(op)) {
+      auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
+      r.detail = "histogram into '" + tensorName(op->getOperand(2)) + "', operator " +
+                 (kind ? kind.getValue().str() : "?") + algorithm;
+    } else {
+      auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
+      auto ids = op->getAttrOfType<mlir::ArrayAttr>("identity");
+      auto states = op->getAttr(attrs::kStateNames);
+      r.detail = std::string(mlir::isa<ScanOp>(op)
+                                 ? (mlir::cast<ScanOp>(op).getInclusive() ? "inclusive, "
+                                                                          : "exclusive, ")
+                                 : "") +
+                 "operator " + (kind ? kind.getValue().str() : "?") +
+                 (ids ? ", identity " + attrText(ids) : "") +
+                 (states ? ", state " + attrText(states) : "") + algorithm;
+    }
+    out.push_back(r);
+    return mlir::WalkResult::advance();
+  });
+  return out;
+}
+
 std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options options) {
   auto k = std::make_shared<KernelImpl>();
   k->name = p.name;
@@ -345,12 +415,18 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
   } catch (const DSLError &e) {
     throw CompileError(e.what());
   }
+  // The pattern stage runs for every target: its findings are the report.
+  mlir::OwningOpRef<mlir::ModuleOp> m(k->loopModule->clone());
+  runStage(*m, "pattern", [&](mlir::OpPassManager &pm) { addPatternStage(pm); });
+  k->remarks = collectRemarks(*m);
   if (target.kind == Target::Kind::CPU) {
-    k->llvmModule = mlir::OwningOpRef<mlir::ModuleOp>(k->loopModule->clone());
-    CPUPipelineOptions po;
-    po.checked = options.checked;
-    runStage(*k->llvmModule, "cpu-pipeline",
-             [&](mlir::OpPassManager &pm) { buildCPUPipeline(pm, po); });
+    k->llvmModule = std::move(m);
+    runStage(*k->llvmModule, "cpu-pipeline", [&](mlir::OpPassManager &pm) {
+      for (Stage t : kStages)
+        if (static_cast<int>(t) > static_cast<int>(Stage::Pattern) &&
+            t != Stage::LLVMIR && t != Stage::Assembly)
+          addStage(pm, t, options);
+    });
     k->sites = readSites(*k->llvmModule);
     k->jit = detail::jitCompile(*k->llvmModule, p.name, options.optLevel);
   }
@@ -505,8 +581,12 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
     c.evict();
   }
   Kernel k(future.get()); // rethrows the builder's error
-  if (builder)
+  if (builder) {
     dumpIfRequested(k);
+    if (const char *env = std::getenv("SEQFUSE_REMARKS");
+        env && std::string_view(env) == "1")
+      std::cerr << k.reportText();
+  }
   return k;
 }
 
@@ -551,6 +631,17 @@ std::string Kernel::ir(std::string_view name) const {
 }
 
 std::string Kernel::signature() const { return impl_->signature(); }
+
+std::vector<Remark> Kernel::report() const { return impl_->remarks; }
+
+std::string Kernel::reportText() const {
+  std::string s;
+  for (const Remark &r : impl_->remarks)
+    s += (r.location.empty() ? impl_->name : r.location) + ": " +
+         (r.pattern == "sequential" ? std::string("kept sequential") : r.pattern) + ": " +
+         r.detail + "\n";
+  return s;
+}
 Target Kernel::target() const { return impl_->target; }
 Options Kernel::options() const { return impl_->options; }
 

@@ -330,6 +330,7 @@ private:
       Value c = f.update->getOperand(1 - f.stateOperand);
       if (Operation *def = c.getDefiningOp(); def && loop->isAncestor(def)) {
         BackwardSliceOptions opts;
+        opts.omitBlockArguments = true;
         opts.filter = [&](Operation *op) { return loop->isProperAncestor(op); };
         (void)getBackwardSlice(def, &elementOps, opts);
         elementOps.insert(def);
@@ -352,7 +353,8 @@ private:
           break;
         }
       for (Operation *op : elementOps)
-        if (mayFault(op) && firstEffect && firstEffect->isBeforeInBlock(op))
+        if (mayFault(op) && firstEffect && op->getBlock() == firstEffect->getBlock() &&
+            firstEffect->isBeforeInBlock(op))
           return sequential("a value folded into a state is read after a store of the "
                             "same iteration and may raise; keeping the loop's order",
                             op);
@@ -390,15 +392,18 @@ LoopPattern seqfuse::classifyLoop(scf::ForOp loop) {
   }
   Value v = u->getOperand(0) == load.getResult() ? u->getOperand(1) : u->getOperand(0);
   SetVector<Operation *> slice;
-  if (Operation *def = v.getDefiningOp()) {
-    (void)getBackwardSlice(def, &slice);
+  if (Operation *def = v.getDefiningOp(); def && loop->isProperAncestor(def)) {
+    BackwardSliceOptions opts;
+    opts.omitBlockArguments = true;
+    opts.filter = [&](Operation *op) { return loop->isProperAncestor(op); };
+    (void)getBackwardSlice(def, &slice, opts);
     slice.insert(def);
   }
   // The value must not depend on the target, and may not raise after the
   // target's load (the lowering evaluates it first).
   for (Operation *op : slice)
-    if (op == load.getOperation() ||
-        (loop->isAncestor(op) && load->isBeforeInBlock(op) && mayFault(op))) {
+    if (op == load.getOperation() || (op->getBlock() == load->getBlock() &&
+                                      load->isBeforeInBlock(op) && mayFault(op))) {
       LoopPattern s;
       s.reason = "the value added to " + tensorName(m) +
                  " is computed after reading it and may raise; keeping the loop's order";

@@ -19,6 +19,7 @@
 #include "seqfuse/Analysis/LoopPatterns.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -172,6 +173,11 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
     YieldOp::create(bb, loc);
     raised = scan;
   }
+  if (auto names = loop->getAttr(attrs::kStateNames))
+    raised->setAttr(attrs::kStateNames, names);
+  std::string at = fileLine(p.folds.front().update->getLoc());
+  if (!at.empty())
+    raised->setAttr("at", b.getStringAttr(at));
   loop.replaceAllUsesWith(raised->getResults());
   loop.erase();
 }

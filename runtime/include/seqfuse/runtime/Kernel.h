@@ -169,6 +169,15 @@ private:
   } scalar_{};
 };
 
+/// One finding of the pattern analysis (kernel.report()).
+struct Remark {
+  std::string location; ///< the user's "file:line"
+  std::string pattern;  ///< "map", "reduce", "scan", "scatter", "scatter_combine"
+                        ///< or "sequential"
+  std::string detail;   ///< operator, identity, states, algorithm; or the reason
+  bool operator==(const Remark &) const = default;
+};
+
 namespace detail {
 class KernelImpl;
 }
@@ -189,6 +198,11 @@ public:
   std::string ir(Stage stage) const;
   /// The stage named as in stageName() ("loop", "llvm-ir", ...).
   std::string ir(std::string_view stageName) const;
+  /// What the pattern analysis found, per loop and statement. Printed to
+  /// stderr at compile time when SEQFUSE_REMARKS=1.
+  std::vector<Remark> report() const;
+  /// The report as text, one "file:line: pattern: detail" line per remark.
+  std::string reportText() const;
   /// "name(t: inout f32[n], u: in f32[n])".
   std::string signature() const;
   Target target() const;

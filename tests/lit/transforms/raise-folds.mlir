@@ -1,0 +1,120 @@
+// RUN: seqfuse-opt --seqfuse-raise-folds --split-input-file %s | FileCheck %s
+
+// acc = acc + v[i]; out[i] = acc  =>  inclusive scan; k = k ^ w[i] alongside.
+// CHECK-LABEL: func.func @running
+// CHECK: %[[R:.*]]:2 = seqfuse.scan %{{.*}} to %{{.*}} init(%{{.*}}, %{{.*}} : f32, i32) element {
+// CHECK: ^bb0(%[[I:.*]]: index):
+// CHECK:   %[[V:.*]] = memref.load %{{.*}}[%[[I]]] : memref<?xf32>
+// CHECK:   %[[W:.*]] = memref.load %{{.*}}[%[[I]]] : memref<?xi32>
+// CHECK:   seqfuse.yield %[[V]], %[[W]] : f32, i32
+// CHECK: } combiner {
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[K:.*]]: i32, %[[X:.*]]: f32, %[[Y:.*]]: i32):
+// CHECK:   arith.addf %[[A]], %[[X]] : f32
+// CHECK:   arith.xori %[[K]], %[[Y]] : i32
+// CHECK: } body {
+// CHECK: ^bb0(%[[BI:.*]]: index, %[[ACC:.*]]: f32, %{{.*}}: i32):
+// CHECK:   memref.store %[[ACC]], %{{.*}}[%[[BI]]] : memref<?xf32>
+// CHECK: } {at = "running.cpp:7", identity = [-0.000000e+00 : f32, 0 : i32], kind = "add,xor", seqfuse.states = ["acc", "k"]} -> f32, i32
+// CHECK: return %[[R]]#1
+func.func @running(%v: memref<?xf32>, %w: memref<?xi32>, %out: memref<?xf32>) -> i32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %zi = arith.constant 0 : i32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %z, %k = %zi) -> (f32, i32) {
+    %a = memref.load %v[%i] : memref<?xf32>
+    %b = memref.load %w[%i] : memref<?xi32>
+    %s = arith.addf %acc, %a : f32 loc("running.cpp":7:5)
+    memref.store %s, %out[%i] : memref<?xf32>
+    %k2 = arith.xori %k, %b : i32
+    scf.yield %s, %k2 : f32, i32
+  } {seqfuse.states = ["acc", "k"]}
+  return %r#1 : i32
+}
+
+// -----
+
+// out[i] = acc; acc = min(acc, v[i])  =>  exclusive scan.
+// CHECK-LABEL: func.func @exclusive_min
+// CHECK: seqfuse.scan
+// CHECK: arith.minimumf
+// CHECK: } body {
+// CHECK: ^bb0(%{{.*}}: index, %[[ACC:.*]]: f32):
+// CHECK:   memref.store %[[ACC]]
+// CHECK: inclusive = false
+func.func @exclusive_min(%v: memref<?xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %z) -> (f32) {
+    memref.store %acc, %out[%i] : memref<?xf32>
+    %a = memref.load %v[%i] : memref<?xf32>
+    %s = arith.minimumf %acc, %a : f32
+    scf.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Nothing but the fold: a reduction.
+// CHECK-LABEL: func.func @sum
+// CHECK: %[[R:.*]] = seqfuse.reduce
+// CHECK: arith.muli
+// CHECK: identity = [1 : index], kind = "mul"} -> index
+// CHECK: return %[[R]]
+func.func @sum(%v: memref<?xindex>) -> index {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %v, %c0 : memref<?xindex>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %c1) -> (index) {
+    %a = memref.load %v[%i] : memref<?xindex>
+    %s = arith.muli %a, %acc : index
+    scf.yield %s : index
+  }
+  return %r : index
+}
+
+// -----
+
+// An element that may raise (w[i], not provably in range) read after the
+// iteration's store: an inclusive scan would move the fault first. Left as is.
+// CHECK-LABEL: func.func @late_fault
+// CHECK-NOT: seqfuse.
+// CHECK: scf.for
+func.func @late_fault(%v: memref<?xf32>, %w: memref<?xf32>, %out: memref<?xf32>, %out2: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %z) -> (f32) {
+    memref.store %z, %out2[%i] : memref<?xf32>
+    %b = memref.load %w[%i] : memref<?xf32>
+    %s = arith.addf %acc, %b : f32
+    memref.store %s, %out[%i] : memref<?xf32>
+    scf.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// x = x*x + v[i] is not a fold: left as is.
+// CHECK-LABEL: func.func @nonlinear
+// CHECK-NOT: seqfuse.
+// CHECK: scf.for
+func.func @nonlinear(%v: memref<?xf64>) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f64
+  %n = memref.dim %v, %c0 : memref<?xf64>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %z) -> (f64) {
+    %a = memref.load %v[%i] : memref<?xf64>
+    %sq = arith.mulf %x, %x : f64
+    %s = arith.addf %sq, %a : f64
+    scf.yield %s : f64
+  }
+  return %r : f64
+}
