@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 using namespace seqfuse;
 using namespace seqfuse::fuzz;
@@ -96,6 +97,7 @@ int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
   int programs = 0, statements = 0, runs = 0, errorRuns = 0, failures = 0;
   int perFamily[static_cast<int>(Family::kCount)] = {};
+  std::map<std::string, int> perPattern; // what the pattern analysis found
   for (int k = 0; k < c.programs; ++k) {
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -107,6 +109,11 @@ int main(int argc, char **argv) {
     statements += gp.statements;
     for (Family f : gp.families)
       ++perFamily[static_cast<int>(f)];
+    try {
+      for (const Remark &r : compile(*gp.program).report())
+        ++perPattern[r.pattern];
+    } catch (const std::exception &) {
+    }
     for (int r = 0; r < c.argsPerProgram; ++r) {
       uint64_t argSeed = seed * 31 + static_cast<uint64_t>(r);
       std::optional<Mismatch> m;
@@ -153,6 +160,9 @@ int main(int argc, char **argv) {
   std::printf("families:");
   for (int f = 0; f < static_cast<int>(Family::kCount); ++f)
     std::printf(" %s=%d", familyName(static_cast<Family>(f)), perFamily[f]);
+  std::printf("\npatterns found:");
+  for (auto &[name, count] : perPattern)
+    std::printf(" %s=%d", name.c_str(), count);
   std::printf("\n%d passed, %d failed\n", programs - failures, failures);
   return failures ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <limits>
 
@@ -100,6 +101,40 @@ bool injectiveInIv(Value idx, scf::ForOp loop) {
     return (sub.getLhs() == iv && definedOutside(sub.getRhs(), loop)) ||
            (sub.getRhs() == iv && definedOutside(sub.getLhs(), loop));
   return false;
+}
+
+/// True when `a` and `b` always hold the same value in an iteration: the
+/// same SSA value, or the same pure op (or load of memory the loop does not
+/// write) on operands that are the same. The DSL re-evaluates an index
+/// expression per use, so `h[bin[i]] += 1` loads bin[i] twice.
+bool sameValue(Value a, Value b, const llvm::SetVector<Value> &written, int depth = 0) {
+  if (a == b)
+    return true;
+  Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
+  if (!x || !y || depth > 8 || x->getName() != y->getName() ||
+      x->getAttrDictionary() != y->getAttrDictionary() ||
+      x->getNumOperands() != y->getNumOperands() || x->getNumRegions() ||
+      x->getNumResults() != 1 || a.getType() != b.getType())
+    return false;
+  if (auto load = dyn_cast<memref::LoadOp>(x)) {
+    if (written.contains(load.getMemRef()))
+      return false;
+  } else if (!isMemoryEffectFree(x)) {
+    return false;
+  }
+  for (auto [u, v] : llvm::zip(x->getOperands(), y->getOperands()))
+    if (!sameValue(u, v, written, depth + 1))
+      return false;
+  return true;
+}
+
+bool sameIndices(ValueRange a, ValueRange b, const llvm::SetVector<Value> &written) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [u, v] : llvm::zip(a, b))
+    if (!sameValue(u, v, written))
+      return false;
+  return true;
 }
 
 /// A dimension in which every access uses the same injective index.
@@ -235,7 +270,8 @@ private:
         (a.write ? stores : loads).push_back(&a);
     // A read of it explains the dependence best.
     for (const Access *l : loads) {
-      bool sameAsStore = stores.size() == 1 && l->indices == stores.front()->indices;
+      bool sameAsStore =
+          stores.size() == 1 && sameIndices(l->indices, stores.front()->indices, written);
       if (sameAsStore)
         continue;
       std::string what = showAccess(*l, loop);
@@ -336,11 +372,28 @@ private:
         elementOps.insert(def);
       }
     }
-    for (Operation *op : elementOps)
-      if (auto l = dyn_cast<memref::LoadOp>(op); l && written.contains(l.getMemRef()))
+    // ... except the element's own slot of an iteration-owned memref, read
+    // before the iteration writes it (inclusive: elements are evaluated before
+    // the body) or after (exclusive: after the body), as the loop does.
+    for (Operation *op : elementOps) {
+      auto l = dyn_cast<memref::LoadOp>(op);
+      if (!l || !written.contains(l.getMemRef()))
+        continue;
+      Access self{op, l.getMemRef(), SmallVector<Value>(l.getIndices()), false};
+      bool ok = true;
+      for (const Access &a : accesses) {
+        if (a.memref != l.getMemRef() || !a.write)
+          continue;
+        SmallVector<const Access *> pair{&a, &self};
+        bool ordered = a.op->getBlock() == op->getBlock() &&
+                       (p.inclusive ? op->isBeforeInBlock(a.op) : a.op->isBeforeInBlock(op));
+        ok &= ownedDim(pair, loop).has_value() && ordered;
+      }
+      if (!ok)
         return sequential("the value folded into a state reads " +
                               tensorName(l.getMemRef()) + ", which the loop writes",
                           op);
+    }
     bool sideEffects = llvm::any_of(loop.getBody()->without_terminator(),
                                     [](Operation &op) { return hasSideEffects(&op); });
     // Inclusive scans evaluate the elements before the body: that must not
@@ -381,7 +434,9 @@ LoopPattern seqfuse::classifyLoop(scf::ForOp loop) {
     return p; // last writer wins
   Operation *u = store.getValue().getDefiningOp();
   std::string monoid = u ? monoidOf(u) : "";
-  if (load.getIndices() != store.getIndices() || monoid.empty() ||
+  llvm::SetVector<Value> targetOnly;
+  targetOnly.insert(m);
+  if (!sameIndices(load.getIndices(), store.getIndices(), targetOnly) || monoid.empty() ||
       u->getNumOperands() != 2 ||
       (u->getOperand(0) != load.getResult() && u->getOperand(1) != load.getResult()) ||
       !load->hasOneUse()) {

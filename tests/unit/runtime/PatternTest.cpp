@@ -1,0 +1,218 @@
+//===- PatternTest.cpp - what the pattern analysis finds, and exactness ---===//
+//
+// For each recognised pattern: the report names it (with the statement's
+// line), and the compiled kernel still equals the interpreter on random
+// inputs. For each counter-example: the loop stays sequential, with the
+// reason, and gives the loop's exact result.
+//
+//===----------------------------------------------------------------------===//
+#include "Differential.h"
+
+#include <gmock/gmock.h>
+
+using namespace seqfuse;
+using namespace seqfuse::testing;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// The one remark of `k` whose pattern is `pattern`.
+Remark only(const Kernel &k, const std::string &pattern) {
+  std::vector<Remark> r = k.report();
+  EXPECT_EQ(r.size(), 1u) << k.reportText();
+  if (r.empty())
+    return {};
+  EXPECT_EQ(r[0].pattern, pattern) << k.reportText();
+  EXPECT_THAT(r[0].location, HasSubstr("PatternTest.cpp:")) << k.reportText();
+  return r[0];
+}
+
+TEST(Patterns, MaskedMap) {
+  Program p("masked_map");
+  auto x = p.input<float>("x");
+  auto c = p.input<bool>("c", {x.size(0)});
+  auto y = p.inout<float>("y", {x.size(0)});
+  loop(0, x.size(0), [&](Var i) { if_(c[i], [&] { y[i] = x[i] * x[i]; }); });
+  only(compile(p), "map");
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, ReductionsOfEveryOperator) {
+  Program p("reductions");
+  auto v = p.input<int32_t>("v");
+  auto f = p.input<double>("f", {v.size(0)});
+  auto out = p.output<int32_t>("out", {5});
+  auto fout = p.output<double>("fout", {3});
+  auto s = p.state<int32_t>("s", 0);
+  auto m = p.state<int32_t>("m", 1);
+  auto a = p.state<int32_t>("a", -1);
+  auto o = p.state<int32_t>("o", 0);
+  auto x = p.state<int32_t>("x", 0);
+  auto fs = p.state<double>("fs", 0.0);
+  auto fmn = p.state<double>("fmn", 1e300);
+  auto fmx = p.state<double>("fmx", -1e300);
+  loop(0, v.size(0), [&](Var i) {
+    s += v[i];
+    m *= v[i];
+    a &= v[i];
+    o |= v[i];
+    x ^= v[i];
+    fs += f[i];
+    fmn.minWith(f[i]);
+    fmx.maxWith(f[i]);
+  });
+  out[0] = s, out[1] = m, out[2] = a, out[3] = o, out[4] = x;
+  fout[0] = fs, fout[1] = fmn, fout[2] = fmx;
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_GE(r.size(), 1u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "reduce") << k.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("operator add,mul,and,or,xor,add,min,max"));
+  EXPECT_THAT(r[0].detail, HasSubstr("state s, m, a, o, x, fs, fmn, fmx"));
+  GenOptions opts;
+  opts.intLo = -3; // products overflow and wrap, as in the loop
+  opts.intHi = 3;
+  EXPECT_EQ(differential(p, opts), 0);
+}
+
+TEST(Patterns, InclusiveAndExclusiveScans) {
+  Program p("scans");
+  auto v = p.input<float>("v");
+  auto inc = p.output<float>("inc", {v.size(0)});
+  auto exc = p.output<int64_t>("exc", {v.size(0)});
+  auto acc = p.state<float>("acc", 0.0f);
+  auto cnt = p.state<int64_t>("cnt", 0);
+  loop(0, v.size(0), [&](Var i) {
+    acc += v[i];
+    inc[i] = acc;
+  });
+  loop(0, v.size(0), [&](Var i) {
+    exc[i] = cnt;
+    cnt += 1;
+  });
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_EQ(r.size(), 2u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "scan");
+  EXPECT_THAT(r[0].detail, HasSubstr("inclusive, operator add, identity -0"));
+  EXPECT_EQ(r[1].pattern, "scan");
+  EXPECT_THAT(r[1].detail, HasSubstr("exclusive, operator add, identity 0"));
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, BatchedRowScansInAMap) {
+  Program p("rows");
+  auto m = p.inout<float, 2>("m");
+  loop(0, m.size(0), [&](Var i) {
+    auto row = p.state<float>("row", 0.0f);
+    loop(0, m.size(1), [&](Var j) {
+      row = max(row, m(i, j));
+      m(i, j) = row;
+    });
+  });
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_EQ(r.size(), 2u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "map");
+  EXPECT_EQ(r[1].pattern, "scan");
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, LastWriterWinsScatter) {
+  Program p("lww");
+  auto t = p.inout<float>("t");
+  auto idx = p.input<int64_t>("idx");
+  auto v = p.input<float>("v", {idx.size(0)});
+  loop(0, idx.size(0), [&](Var i) { t[idx[i]] = v[i] * 2.0f; });
+  EXPECT_THAT(only(compile(p), "scatter").detail, HasSubstr("last writer wins into 't'"));
+  GenOptions o;
+  o.indexInto["idx"] = {"t", 1}; // duplicates, and sometimes out of range
+  differential(p, o);
+}
+
+TEST(Patterns, Histograms) {
+  Program p("hist");
+  auto h = p.inout<int64_t>("h");
+  auto bin = p.input<int32_t>("bin");
+  loop(0, bin.size(0), [&](Var i) { h[bin[i]] += 1; });
+  EXPECT_THAT(only(compile(p), "scatter_combine").detail, HasSubstr("operator add"));
+  GenOptions o;
+  o.indexInto["bin"] = {"h", 1};
+  differential(p, o);
+
+  Program q("histmax");
+  auto hm = q.inout<float>("hm");
+  auto b2 = q.input<int32_t>("b2");
+  auto w = q.input<float>("w", {b2.size(0)});
+  loop(0, b2.size(0), [&](Var i) { hm[b2[i]].maxWith(w[i]); });
+  EXPECT_THAT(only(compile(q), "scatter_combine").detail, HasSubstr("operator max"));
+  o.indexInto.clear();
+  o.indexInto["b2"] = {"hm", 0};
+  o.sizes = {1, 2, 5, 40};
+  EXPECT_EQ(differential(q, o), 0);
+}
+
+// Counter-examples: sequential, with the reason, and exact.
+
+TEST(Patterns, NonLinearUpdateStaysSequential) {
+  Program p("nonlinear");
+  auto u = p.input<double>("u");
+  auto out = p.output<double>("out", {u.size(0)});
+  auto x = p.state<double>("x", 0.0);
+  loop(0, u.size(0), [&](Var i) {
+    x = x * x + u[i];
+    out[i] = x;
+  });
+  EXPECT_THAT(only(compile(p), "sequential").detail,
+              HasSubstr("the update of state 'x' is not of the form x = x op c"));
+  GenOptions o;
+  o.floatLo = -0.5;
+  o.floatHi = 0.5;
+  EXPECT_EQ(differential(p, o), 0);
+}
+
+TEST(Patterns, SeedConditionalStaysSequential) {
+  Program p("seed_conditional");
+  auto t = p.inout<float>("t");
+  auto u = p.input<float>("u", {t.size(0)});
+  loop(0, t.size(0), [&](Var i) { if_(t[2] >= 2.0f, [&] { t[i] += u[i]; }); });
+  Kernel k = compile(p);
+  EXPECT_THAT(only(k, "sequential").detail,
+              HasSubstr("the condition reads t[2], which iteration 2 writes"));
+  std::vector<float> tv{0, 1, 2, 3, 4}, uv{-1, 2, -3, 4, -5};
+  k(tv, uv);
+  EXPECT_EQ(tv, (std::vector<float>{-1, 3, -1, 3, 4}));
+}
+
+TEST(Patterns, IndirectReadAfterWriteStaysSequential) {
+  Program p("indirect_raw");
+  auto t = p.inout<float>("t");
+  auto idx = p.input<int64_t>("idx");
+  auto idx2 = p.input<int64_t>("idx2", {idx.size(0)});
+  loop(0, idx.size(0), [&](Var i) { t[idx[i]] = t[idx2[i]] + 1.0f; });
+  EXPECT_THAT(only(compile(p), "sequential").detail,
+              HasSubstr("reads t[idx2[i]] and writes t[idx[i]]"));
+  GenOptions o;
+  o.indexInto["idx"] = {"t", 0};
+  o.indexInto["idx2"] = {"t", 0};
+  o.sizes = {1, 2, 3, 8, 30};
+  EXPECT_EQ(differential(p, o), 0);
+  // Each iteration sees the previous ones' writes, as in the loop.
+  Kernel k = compile(p);
+  std::vector<float> tv{0, 0, 0};
+  std::vector<int64_t> a{1, 2, 0}, b{0, 1, 2};
+  k(tv, a, b);
+  EXPECT_EQ(tv, (std::vector<float>{3, 1, 2}));
+}
+
+TEST(Patterns, MemoryRecurrenceStaysSequential) {
+  Program p("recurrence");
+  auto x = p.inout<float>("x");
+  auto a = p.input<float>("a", {x.size(0)});
+  loop(1, x.size(0), [&](Var i) { x[i] = a[i] * x[i - 1] + 1.0f; });
+  EXPECT_THAT(only(compile(p), "sequential").detail,
+              HasSubstr("reads x[i-1], which the previous iteration writes"));
+  EXPECT_EQ(differential(p), 0);
+}
+
+} // namespace
