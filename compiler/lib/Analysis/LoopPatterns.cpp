@@ -66,6 +66,18 @@ TypedAttr seqfuse::monoidIdentity(const std::string &m, Type t) {
   return {};
 }
 
+SmallVector<Value> LoopPattern::Fold::roots() const {
+  SmallVector<Value> out;
+  if (monoid != "affine") {
+    out.push_back(update->getOperand(1 - stateOperand));
+    return out;
+  }
+  for (Value v : {cond, a[0], b[0], a[1], b[1]})
+    if (v)
+      out.push_back(v);
+  return out;
+}
+
 std::string seqfuse::stateName(scf::ForOp loop, unsigned k) {
   if (auto names = loop->getAttrOfType<ArrayAttr>(attrs::kStateNames))
     if (k < names.size())
@@ -210,6 +222,58 @@ bool feedsCondition(Operation *load, scf::ForOp loop) {
   return false;
 }
 
+/// s' as an affine function of the state s (see LoopPattern::Fold). Only
+/// shapes whose sequential evaluation is exactly a*s + b are accepted, so the
+/// fold (a2*B + b2) reproduces the loop's floating-point results bit for bit.
+struct AffineSide {
+  Value a, b;
+  bool bNegate = false;
+  SmallVector<Operation *> ops;
+};
+
+std::optional<AffineSide> matchAffineSide(Value v, Value s,
+                                          llvm::function_ref<bool(Value)> isFree) {
+  AffineSide r;
+  if (v == s)
+    return r; // 1*s + 0
+  Operation *op = v.getDefiningOp();
+  if (!op || op->getNumOperands() != 2)
+    return std::nullopt;
+  auto scaled = [&](Value p, AffineSide &out) -> bool { // s or a*s / s*a
+    if (p == s)
+      return true;
+    Operation *m = p.getDefiningOp();
+    if (!m || !isa<arith::MulFOp, arith::MulIOp>(m))
+      return false;
+    Value x = m->getOperand(0), y = m->getOperand(1);
+    if (x == s && isFree(y))
+      out.a = y;
+    else if (y == s && isFree(x))
+      out.a = x;
+    else
+      return false;
+    out.ops.push_back(m);
+    return true;
+  };
+  if (isa<arith::AddFOp, arith::AddIOp, arith::SubFOp, arith::SubIOp>(op)) {
+    bool sub = isa<arith::SubFOp, arith::SubIOp>(op);
+    Value x = op->getOperand(0), y = op->getOperand(1);
+    if (scaled(x, r) && isFree(y)) {
+      r.b = y;
+      r.bNegate = sub;
+    } else if (!sub && isFree(x) && scaled(y, r)) {
+      r.b = x;
+    } else {
+      return std::nullopt;
+    }
+    r.ops.push_back(op);
+    return r;
+  }
+  if (isa<arith::MulFOp, arith::MulIOp>(op) && scaled(v, r))
+    return r;
+  return std::nullopt;
+}
+
 class Classifier {
 public:
   explicit Classifier(scf::ForOp loop) : loop(loop) {}
@@ -308,6 +372,35 @@ private:
     return p;
   }
 
+  /// y as select(cond, affine, affine) or affine in s (cond, a, b free).
+  static bool matchAffine(Value y, Value s, LoopPattern::Fold &f,
+                          llvm::function_ref<uint64_t(Value)> maskOf) {
+    auto isFree = [&](Value v) { return maskOf(v) == 0; };
+    auto take = [&](const AffineSide &side, int j) {
+      f.a[j] = side.a;
+      f.b[j] = side.b;
+      f.bNegate[j] = side.bNegate;
+      f.ops.append(side.ops.begin(), side.ops.end());
+    };
+    f.monoid = "affine";
+    if (auto sel = y.getDefiningOp<arith::SelectOp>()) {
+      auto t = matchAffineSide(sel.getTrueValue(), s, isFree);
+      auto e = matchAffineSide(sel.getFalseValue(), s, isFree);
+      if (!t || !e || !isFree(sel.getCondition()))
+        return false;
+      f.cond = sel.getCondition();
+      take(*t, 0);
+      take(*e, 1);
+      f.ops.push_back(sel);
+      return true;
+    }
+    auto side = matchAffineSide(y, s, isFree);
+    if (!side || side->ops.empty())
+      return false;
+    take(*side, 0);
+    return true;
+  }
+
   LoopPattern classifyFold() {
     unsigned n = loop.getNumRegionIterArgs();
     if (n > 64)
@@ -334,27 +427,40 @@ private:
       Value s = loop.getRegionIterArgs()[k], y = yield.getOperand(k);
       std::string name = stateName(loop, k);
       Operation *u = y.getDefiningOp();
-      std::string monoid = u && u->getBlock() == loop.getBody() ? monoidOf(u) : "";
-      if (monoid.empty() || u->getNumOperands() != 2 ||
-          (u->getOperand(0) != s && u->getOperand(1) != s))
-        return sequential("the update of state '" + name + "' is not of the form " +
-                              name + " = " + name +
-                              " op c with an associative op "
-                              "(+ * min max & | ^) and c free of the state",
-                          u ? u : loop.getOperation());
-      unsigned si = u->getOperand(0) == s ? 0 : 1;
-      if (maskOf(u->getOperand(1 - si)) != 0)
-        return sequential("the update of state '" + name +
-                              "' combines it with a value "
-                              "that depends on a state",
-                          u);
+      bool inBody = u && u->getBlock() == loop.getBody();
+      std::string monoid = inBody ? monoidOf(u) : "";
+      LoopPattern::Fold f;
+      f.update = u;
+      bool isMonoid = !monoid.empty() && u->getNumOperands() == 2 &&
+                      (u->getOperand(0) == s || u->getOperand(1) == s) &&
+                      maskOf(u->getOperand(u->getOperand(0) == s ? 1 : 0)) == 0;
+      if (isMonoid) {
+        f.stateOperand = u->getOperand(0) == s ? 0 : 1;
+        f.monoid = monoid;
+        f.ops.push_back(u);
+      } else if (!inBody || !matchAffine(y, s, f, maskOf)) {
+        return sequential(
+            "the update of state '" + name + "' is not of the form " + name + " = " +
+                name + " op c with an associative op (+ * min max & | ^), nor " + name +
+                " = a*" + name + " + b, with c, a, b free of the state",
+            u ? u : loop.getOperation());
+      }
+      llvm::SmallPtrSet<Operation *, 4> own(f.ops.begin(), f.ops.end());
       for (Operation *user : s.getUsers())
-        if (user != u)
+        if (!own.contains(user))
           usesBefore = true;
       for (Operation *user : y.getUsers())
         if (user != yield.getOperation())
           usesAfter = true;
-      p.folds.push_back({u, si, monoid});
+      // The update's intermediate values must not be used elsewhere.
+      for (Operation *o : f.ops)
+        if (o != u)
+          for (Operation *user : o->getUsers())
+            if (!own.contains(user))
+              return sequential("an intermediate value of the update of state '" + name +
+                                    "' is used elsewhere in the loop",
+                                user);
+      p.folds.push_back(f);
       updates.insert(u);
     }
     if (usesBefore && usesAfter)
@@ -362,16 +468,16 @@ private:
     p.inclusive = usesAfter;
     // The elements (the c of s ⊕ c) must not read memory the loop writes.
     SetVector<Operation *> elementOps;
-    for (const LoopPattern::Fold &f : p.folds) {
-      Value c = f.update->getOperand(1 - f.stateOperand);
-      if (Operation *def = c.getDefiningOp(); def && loop->isAncestor(def)) {
-        BackwardSliceOptions opts;
-        opts.omitBlockArguments = true;
-        opts.filter = [&](Operation *op) { return loop->isProperAncestor(op); };
-        (void)getBackwardSlice(def, &elementOps, opts);
-        elementOps.insert(def);
+    for (const LoopPattern::Fold &f : p.folds)
+      for (Value c : f.roots()) {
+        if (Operation *def = c.getDefiningOp(); def && loop->isAncestor(def)) {
+          BackwardSliceOptions opts;
+          opts.omitBlockArguments = true;
+          opts.filter = [&](Operation *op) { return loop->isProperAncestor(op); };
+          (void)getBackwardSlice(def, &elementOps, opts);
+          elementOps.insert(def);
+        }
       }
-    }
     // ... except the element's own slot of an iteration-owned memref, read
     // before the iteration writes it (inclusive: elements are evaluated before
     // the body) or after (exclusive: after the body), as the loop does.
@@ -385,8 +491,9 @@ private:
         if (a.memref != l.getMemRef() || !a.write)
           continue;
         SmallVector<const Access *> pair{&a, &self};
-        bool ordered = a.op->getBlock() == op->getBlock() &&
-                       (p.inclusive ? op->isBeforeInBlock(a.op) : a.op->isBeforeInBlock(op));
+        bool ordered =
+            a.op->getBlock() == op->getBlock() &&
+            (p.inclusive ? op->isBeforeInBlock(a.op) : a.op->isBeforeInBlock(op));
         ok &= ownedDim(pair, loop).has_value() && ordered;
       }
       if (!ok)

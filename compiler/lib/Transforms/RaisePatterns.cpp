@@ -72,26 +72,55 @@ void raiseMap(scf::ForOp loop) {
   loop.erase();
 }
 
+/// Accumulator slots of fold k: one for a monoid, (A, B) for an affine map.
+unsigned slotsOf(const LoopPattern::Fold &f) { return f.monoid == "affine" ? 2 : 1; }
+
+Value constantLike(OpBuilder &b, Location loc, Type t, double f, int64_t i) {
+  if (isa<FloatType>(t))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, f));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, i));
+}
+
+/// The affine element of one iteration: (a, b) selected by cond. A missing
+/// a is 1, a missing b is -0.0 (the neutral element of IEEE addition) or 0.
+SmallVector<Value> affineElement(OpBuilder &b, Location loc, Type t,
+                                 const LoopPattern::Fold &f, IRMapping &m) {
+  auto side = [&](int j) -> std::pair<Value, Value> {
+    Value a = f.a[j] ? m.lookupOrDefault(f.a[j]) : constantLike(b, loc, t, 1.0, 1);
+    Value c = f.b[j] ? m.lookupOrDefault(f.b[j]) : constantLike(b, loc, t, -0.0, 0);
+    if (f.b[j] && f.bNegate[j])
+      c = isa<FloatType>(t)
+              ? (Value)arith::NegFOp::create(b, loc, c)
+              : (Value)arith::SubIOp::create(b, loc, constantLike(b, loc, t, 0, 0), c);
+    return {a, c};
+  };
+  auto [a0, b0] = side(0);
+  if (!f.cond)
+    return {a0, b0};
+  auto [a1, b1] = side(1);
+  Value c = m.lookupOrDefault(f.cond);
+  return {arith::SelectOp::create(b, loc, c, a0, a1),
+          arith::SelectOp::create(b, loc, c, b0, b1)};
+}
+
 template <class FoldOp>
-void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p) {
+void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
+                      TypeRange accTypes) {
   OpBuilder b(op.getContext());
   Location loc = loop.getLoc();
-  TypeRange types = loop.getInitArgs().getTypes();
   Type index = b.getIndexType();
-  // element(i): the c of each s ⊕ c.
+  // element(i): per monoid fold its c; per affine fold its (a, b).
   {
     Block *blk = newBlock(b, op.getElement(), {index}, loc);
     b.setInsertionPointToEnd(blk);
     IRMapping m;
     m.map(loop.getInductionVar(), blk->getArgument(0));
-    llvm::SmallPtrSet<Operation *, 8> updates;
-    for (const auto &f : p.folds)
-      updates.insert(f.update);
     // Clone only what the elements need (their backward slices), in order.
     llvm::SmallPtrSet<Operation *, 16> needed;
     SmallVector<Value> work;
     for (const auto &f : p.folds)
-      work.push_back(f.update->getOperand(1 - f.stateOperand));
+      for (Value r : f.roots())
+        work.push_back(r);
     while (!work.empty()) {
       Value v = work.pop_back_val();
       Operation *def = v.getDefiningOp();
@@ -106,33 +135,66 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p) {
       if (needed.contains(&o))
         b.clone(o, m);
     SmallVector<Value> elems;
-    for (const auto &f : p.folds)
-      elems.push_back(m.lookupOrDefault(f.update->getOperand(1 - f.stateOperand)));
+    unsigned slot = 0;
+    for (const auto &f : p.folds) {
+      if (f.monoid == "affine")
+        llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
+      else
+        elems.push_back(m.lookupOrDefault(f.update->getOperand(1 - f.stateOperand)));
+      slot += slotsOf(f);
+    }
     YieldOp::create(b, loc, elems);
   }
-  // combiner(acc..., x...): the updates themselves.
+  // combiner(acc..., x...): monoids apply their op; affine maps compose,
+  // (A, B) then (a, b) => (a*A, a*B + b).
   {
-    SmallVector<Type> args(types.begin(), types.end());
-    args.append(types.begin(), types.end());
+    SmallVector<Type> args(accTypes.begin(), accTypes.end());
+    args.append(accTypes.begin(), accTypes.end());
     Block *blk = newBlock(b, op.getCombiner(), args, loc);
     b.setInsertionPointToEnd(blk);
     SmallVector<Value> next;
-    for (auto [k, f] : llvm::enumerate(p.folds)) {
-      IRMapping m;
-      m.map(f.update->getOperand(f.stateOperand), blk->getArgument(k));
-      m.map(f.update->getOperand(1 - f.stateOperand), blk->getArgument(types.size() + k));
-      next.push_back(b.clone(*f.update, m)->getResult(0));
+    unsigned slot = 0, n = accTypes.size();
+    for (const auto &f : p.folds) {
+      if (f.monoid == "affine") {
+        Value accA = blk->getArgument(slot), accB = blk->getArgument(slot + 1);
+        Value xa = blk->getArgument(n + slot), xb = blk->getArgument(n + slot + 1);
+        bool fl = isa<FloatType>(accTypes[slot]);
+        auto mul = [&](Value x, Value y) -> Value {
+          return fl ? (Value)arith::MulFOp::create(b, loc, x, y)
+                    : (Value)arith::MulIOp::create(b, loc, x, y);
+        };
+        next.push_back(mul(xa, accA));
+        Value ab = mul(xa, accB);
+        next.push_back(fl ? (Value)arith::AddFOp::create(b, loc, ab, xb)
+                          : (Value)arith::AddIOp::create(b, loc, ab, xb));
+      } else {
+        IRMapping m;
+        m.map(f.update->getOperand(f.stateOperand), blk->getArgument(slot));
+        m.map(f.update->getOperand(1 - f.stateOperand), blk->getArgument(n + slot));
+        next.push_back(b.clone(*f.update, m)->getResult(0));
+      }
+      slot += slotsOf(f);
     }
     YieldOp::create(b, loc, next);
   }
   SmallVector<Attribute> ids;
   std::string kind;
   bool allIds = true;
+  unsigned slot = 0;
   for (auto [k, f] : llvm::enumerate(p.folds)) {
     kind += (k ? "," : "") + f.monoid;
-    TypedAttr id = monoidIdentity(f.monoid, types[k]);
-    allIds &= static_cast<bool>(id);
-    ids.push_back(id);
+    Type t = accTypes[slot];
+    if (f.monoid == "affine") {
+      ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, 1.0)
+                                      : (Attribute)b.getIntegerAttr(t, 1));
+      ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
+                                      : (Attribute)b.getIntegerAttr(t, 0));
+    } else {
+      TypedAttr id = monoidIdentity(f.monoid, t);
+      allIds &= static_cast<bool>(id);
+      ids.push_back(id);
+    }
+    slot += slotsOf(f);
   }
   op.setKindAttr(b.getStringAttr(kind));
   if (allIds)
@@ -142,34 +204,51 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p) {
 void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  TypeRange types = loop.getInitArgs().getTypes();
+  // Accumulators: a monoid state as is; an affine state as (1, init), the
+  // map x -> 1*x + init, composed with each iteration's (a, b).
+  SmallVector<Type> accTypes;
+  SmallVector<Value> init;
+  SmallVector<unsigned> stateSlot; // slot holding state k's value
+  for (auto [k, f] : llvm::enumerate(p.folds)) {
+    Value x0 = loop.getInitArgs()[k];
+    Type t = x0.getType();
+    if (f.monoid == "affine") {
+      accTypes.push_back(t);
+      init.push_back(constantLike(b, loc, t, 1.0, 1));
+    }
+    stateSlot.push_back(accTypes.size());
+    accTypes.push_back(t);
+    init.push_back(x0);
+  }
   Operation *raised;
   if (p.kind == Kind::Reduce) {
-    auto red = ReduceOp::create(b, loc, types, loop.getLowerBound(), loop.getUpperBound(),
-                                loop.getInitArgs(), false, nullptr, nullptr);
-    buildFoldRegions(red, loop, p);
+    auto red = ReduceOp::create(b, loc, accTypes, loop.getLowerBound(),
+                                loop.getUpperBound(), init, false, nullptr, nullptr);
+    buildFoldRegions(red, loop, p, accTypes);
     raised = red;
   } else {
-    auto scan = ScanOp::create(b, loc, types, loop.getLowerBound(), loop.getUpperBound(),
-                               loop.getInitArgs(), p.inclusive, false, nullptr, nullptr);
-    buildFoldRegions(scan, loop, p);
+    auto scan =
+        ScanOp::create(b, loc, accTypes, loop.getLowerBound(), loop.getUpperBound(), init,
+                       p.inclusive, false, nullptr, nullptr);
+    buildFoldRegions(scan, loop, p, accTypes);
     // body(i, acc...): every op of the loop but the updates, in order, with
     // the states before (exclusive) or after (inclusive) their update.
     OpBuilder bb(loop.getContext());
     SmallVector<Type> args{bb.getIndexType()};
-    args.append(types.begin(), types.end());
+    args.append(accTypes.begin(), accTypes.end());
     Block *blk = newBlock(bb, scan.getBody(), args, loc);
     bb.setInsertionPointToEnd(blk);
     IRMapping m;
     m.map(loop.getInductionVar(), blk->getArgument(0));
-    llvm::SmallPtrSet<Operation *, 8> updates;
+    llvm::SmallPtrSet<Operation *, 8> skip;
     for (auto [k, f] : llvm::enumerate(p.folds)) {
-      updates.insert(f.update);
+      skip.insert(f.ops.begin(), f.ops.end());
+      skip.insert(f.update);
       Value state = p.inclusive ? Value(f.update->getResult(0))
                                 : Value(loop.getRegionIterArgs()[k]);
-      m.map(state, blk->getArgument(1 + k));
+      m.map(state, blk->getArgument(1 + stateSlot[k]));
     }
-    cloneBody(bb, loop, m, updates);
+    cloneBody(bb, loop, m, skip);
     YieldOp::create(bb, loc);
     raised = scan;
   }
@@ -178,7 +257,8 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   std::string at = fileLine(p.folds.front().update->getLoc());
   if (!at.empty())
     raised->setAttr("at", b.getStringAttr(at));
-  loop.replaceAllUsesWith(raised->getResults());
+  for (auto [k, r] : llvm::enumerate(loop.getResults()))
+    r.replaceAllUsesWith(raised->getResult(stateSlot[k]));
   loop.erase();
 }
 

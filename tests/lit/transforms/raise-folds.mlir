@@ -118,3 +118,42 @@ func.func @nonlinear(%v: memref<?xf64>) -> f64 {
   }
   return %r : f64
 }
+
+// -----
+
+// x = c[i] ? a[i]*x - b[i] : x  =>  affine scan over (a, b) pairs; the state
+// is the B slot, composed (A, B) then (a, b) = (a*A, a*B + b).
+// CHECK-LABEL: func.func @affine
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK: %[[R:.*]]:2 = seqfuse.scan %{{.*}} to %{{.*}} init(%[[ONE]], %{{.*}} : f64, f64) element {
+// CHECK:   %[[NB:.*]] = arith.negf
+// CHECK:   %[[SA:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f64
+// CHECK:   %[[SB:.*]] = arith.select %{{.*}}, %[[NB]], %{{.*}} : f64
+// CHECK:   seqfuse.yield %[[SA]], %[[SB]] : f64, f64
+// CHECK: } combiner {
+// CHECK: ^bb0(%[[A:.*]]: f64, %[[B:.*]]: f64, %[[XA:.*]]: f64, %[[XB:.*]]: f64):
+// CHECK:   %[[AA:.*]] = arith.mulf %[[XA]], %[[A]] : f64
+// CHECK:   %[[AB:.*]] = arith.mulf %[[XA]], %[[B]] : f64
+// CHECK:   %[[S:.*]] = arith.addf %[[AB]], %[[XB]] : f64
+// CHECK:   seqfuse.yield %[[AA]], %[[S]] : f64, f64
+// CHECK: } body {
+// CHECK: ^bb0(%[[I:.*]]: index, %{{.*}}: f64, %[[X:.*]]: f64):
+// CHECK:   memref.store %[[X]], %{{.*}}[%[[I]]]
+// CHECK: identity = [1.000000e+00, -0.000000e+00], kind = "affine"
+// CHECK: return %[[R]]#1
+func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %c: memref<?xi1>, %out: memref<?xf64>, %x0: f64) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %a, %c0 : memref<?xf64>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %x0) -> (f64) {
+    %ai = memref.load %a[%i] : memref<?xf64>
+    %bi = memref.load %b[%i] : memref<?xf64>
+    %ci = memref.load %c[%i] : memref<?xi1>
+    %ax = arith.mulf %ai, %x : f64
+    %t = arith.subf %ax, %bi : f64
+    %y = arith.select %ci, %t, %x : f64
+    memref.store %y, %out[%i] : memref<?xf64>
+    scf.yield %y : f64
+  }
+  return %r : f64
+}

@@ -216,3 +216,36 @@ TEST(Patterns, MemoryRecurrenceStaysSequential) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Patterns, AffineRecurrences) {
+  Program p("affine");
+  auto v = p.input<float>("v");
+  auto a = p.input<double>("a", {v.size(0)});
+  auto b = p.input<double>("b", {v.size(0)});
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto alpha = p.param<float>("alpha");
+  auto ema = p.output<float>("ema", {v.size(0)});
+  auto rec = p.output<double>("rec", {v.size(0)});
+  auto k = p.output<int64_t>("k", {v.size(0)});
+  auto e = p.state<float>("e", 0.0f);
+  auto x = p.state<double>("x", 1.0);
+  auto n = p.state<int64_t>("n", 3);
+  loop(0, v.size(0), [&](Var i) {
+    e = alpha * e + (1.0f - alpha) * v[i]; // EMA
+    x = select(c[i], a[i] * x - b[i], x);  // conditional affine
+    n = n * cast<int64_t>(i) + 7;          // integer, wraps
+    ema[i] = e;
+    rec[i] = x;
+    k[i] = n;
+  });
+  Kernel kern = compile(p);
+  std::vector<Remark> r = kern.report();
+  ASSERT_EQ(r.size(), 1u) << kern.reportText();
+  EXPECT_EQ(r[0].pattern, "scan") << kern.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("operator affine,affine,affine"));
+  EXPECT_EQ(differential(p), 0);
+}
+
+} // namespace

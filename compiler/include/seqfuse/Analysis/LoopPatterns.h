@@ -32,9 +32,23 @@ struct LoopPattern {
   /// of its operands is the state, and the monoid ("add", "mul", "min",
   /// "max", "and", "or", "xor").
   struct Fold {
+    /// The op computing the state's next value (the yielded value's op).
     mlir::Operation *update = nullptr;
+    /// Monoid folds: which operand of `update` is the state.
     unsigned stateOperand = 0;
+    /// "add", "mul", "min", "max", "minu", "maxu", "and", "or", "xor", or
+    /// "affine" for s' = a*s + b (then the accumulator is the pair (A, B)
+    /// of the composed map, B being the state).
     std::string monoid;
+    /// Affine: s' = cond ? a[0]*s + b[0] : a[1]*s + b[1] (no cond: only [0]).
+    /// A null a means 1, a null b means (-)0; bNegate: b is subtracted.
+    mlir::Value cond;
+    mlir::Value a[2], b[2];
+    bool bNegate[2] = {false, false};
+    /// Affine: the ops of the update expression (replaced by the combiner).
+    llvm::SmallVector<mlir::Operation *> ops;
+    /// The free values the element is computed from.
+    llvm::SmallVector<mlir::Value> roots() const;
   };
   llvm::SmallVector<Fold> folds;
   /// Scan: the body uses the states after (inclusive) or before the update.
