@@ -16,6 +16,8 @@ using namespace mlir;
 void seqfuse::addPatternStage(OpPassManager &pm) {
   // Find what each loop is (docs/patterns.md); every raised op keeps the
   // loop's exact sequential meaning, and the reasons go to the report.
+  // Value-only branches become selects, so conditional updates are seen.
+  pm.addPass(createSpeculateBranchesPass());
   pm.addPass(createRaiseScattersPass());
   pm.addPass(createRaiseFoldsPass());
   pm.addPass(createRaiseMapsPass());

@@ -249,3 +249,28 @@ TEST(Patterns, AffineRecurrences) {
 }
 
 } // namespace
+
+namespace {
+TEST(Patterns, ConditionalUpdatesUnderIf) {
+  Program p("cond_updates");
+  auto v = p.input<double>("v");
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto out = p.output<double>("out", {v.size(0)});
+  auto total = p.output<int64_t>("total", {1});
+  auto x = p.state<double>("x", 0.0);
+  auto cnt = p.state<int64_t>("cnt", 0);
+  loop(0, v.size(0), [&](Var i) {
+    if_(c[i], [&] {
+      x = v[i] * x + 1.0; // conditional affine
+      cnt += 1;           // conditional counter
+    });
+    out[i] = x;
+  });
+  total[0] = cnt;
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_GE(r.size(), 1u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "scan") << k.reportText();
+  EXPECT_EQ(differential(p), 0);
+}
+} // namespace

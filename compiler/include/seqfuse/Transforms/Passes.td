@@ -128,6 +128,22 @@ def RaiseScattersPass : Pass<"seqfuse-raise-scatters"> {
   let dependentDialects = ["::seqfuse::SeqfuseDialect"];
 }
 
+def SpeculateBranchesPass : Pass<"seqfuse-speculate-branches"> {
+  let summary = "Turn scf.if that only computes values into arith.select";
+  let description = [{
+    ```
+    %r = scf.if %c -> T { %t = f(...); scf.yield %t }    %t = f(...)
+                   else { %e = g(...); scf.yield %e }  =>  %e = g(...)
+                                                          %r = arith.select %c, %t, %e
+    ```
+    when neither branch has side effects or anything that can raise at run
+    time (a load whose index is not provably in range, an integer division).
+    Then evaluating both branches is unobservable, and a state updated under
+    `if_` becomes a select the fold analysis understands (e.g. a conditional
+    affine update `if (c) x = a*x + b`).
+  }];
+}
+
 def KeepSequentialPass : Pass<"seqfuse-keep-sequential"> {
   let summary = "Wrap loops no pattern was proven for in seqfuse.sequential";
   let description = [{
