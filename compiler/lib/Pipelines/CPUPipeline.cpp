@@ -16,6 +16,8 @@ using namespace mlir;
 void seqfuse::addPatternStage(OpPassManager &pm) {
   // Find what each loop is (docs/patterns.md); every raised op keeps the
   // loop's exact sequential meaning, and the reasons go to the report.
+  // x[i] = f(x[i-1]) carries x[i-1] in a register: a state like the others.
+  pm.addPass(createPromoteCarriedCellsPass());
   // Value-only branches become selects, so conditional updates are seen.
   pm.addPass(createSpeculateBranchesPass());
   pm.addPass(createRaiseScattersPass());

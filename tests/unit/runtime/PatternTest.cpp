@@ -205,11 +205,27 @@ TEST(Patterns, IndirectReadAfterWriteStaysSequential) {
   EXPECT_EQ(tv, (std::vector<float>{3, 1, 2}));
 }
 
-TEST(Patterns, MemoryRecurrenceStaysSequential) {
+TEST(Patterns, MemoryRecurrenceIsAnAffineScan) {
   Program p("recurrence");
   auto x = p.inout<float>("x");
   auto a = p.input<float>("a", {x.size(0)});
   loop(1, x.size(0), [&](Var i) { x[i] = a[i] * x[i - 1] + 1.0f; });
+  Remark r = only(compile(p), "scan");
+  EXPECT_THAT(r.detail, HasSubstr("operator affine"));
+  EXPECT_THAT(r.detail, HasSubstr("state x[i-1]"));
+  EXPECT_EQ(differential(p), 0);
+  // x[-1] is read (and raises) exactly when the loop reads it.
+  Program q("recurrence0");
+  auto y = q.inout<float>("y");
+  loop(0, y.size(0), [&](Var i) { y[i] = y[i - 1] * 0.5f; });
+  EXPECT_EQ(only(compile(q), "scan").pattern, "scan");
+  EXPECT_GT(differential(q), 0);
+}
+
+TEST(Patterns, SecondOrderRecurrenceStaysSequential) {
+  Program p("fib");
+  auto x = p.inout<int64_t>("x");
+  loop(2, x.size(0), [&](Var i) { x[i] = x[i - 1] + x[i - 2]; });
   EXPECT_THAT(only(compile(p), "sequential").detail,
               HasSubstr("reads x[i-1], which the previous iteration writes"));
   EXPECT_EQ(differential(p), 0);

@@ -144,6 +144,25 @@ def SpeculateBranchesPass : Pass<"seqfuse-speculate-branches"> {
   }];
 }
 
+def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
+  let summary = "Carry x[i-1] in a register when iteration i-1 stored it";
+  let description = [{
+    ```
+    for i in [lb, ub) {                      x0 = lb < ub ? x[lb-1] : 0
+      p = x[i-1]                       =>     for i in [lb, ub) iter_args(p = x0) {
+      x[i] = f(p, ...)                          x[i] = f(p, ...)
+    }                                           yield f(p, ...) }
+    ```
+    when the loop's only accesses to `x` are that load of `x[i-1]` and,
+    after it, one unconditional store to `x[i]` (in the same block): the
+    value at `x[i-1]` in iteration `i > lb` is what iteration `i-1` stored.
+    The first element is loaded before the loop, only if the loop runs, so
+    checked mode raises exactly when the loop does. The carried value is a
+    state the fold analysis can classify (`x[i] = a*x[i-1] + b` is an affine
+    scan).
+  }];
+}
+
 def KeepSequentialPass : Pass<"seqfuse-keep-sequential"> {
   let summary = "Wrap loops no pattern was proven for in seqfuse.sequential";
   let description = [{

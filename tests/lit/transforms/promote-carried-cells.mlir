@@ -1,0 +1,53 @@
+// RUN: seqfuse-opt --seqfuse-promote-carried-cells --split-input-file %s | FileCheck %s
+
+// x[i] = a[i]*x[i-1] + a[i]: x[lb-1] is read before the loop, only if it runs;
+// the loop carries x[i-1] and still stores x[i].
+// CHECK-LABEL: func.func @recurrence
+// CHECK: %[[RUNS:.*]] = arith.cmpi slt, %[[LB:.*]], %[[UB:.*]] : index
+// CHECK: %[[FIRST:.*]] = scf.if %[[RUNS]] -> (f64) {
+// CHECK:   %[[PREV:.*]] = arith.subi %[[LB]], %{{.*}} : index
+// CHECK:   %[[V:.*]] = memref.load %{{.*}}[%[[PREV]]] : memref<?xf64>
+// CHECK:   scf.yield %[[V]] : f64
+// CHECK: } else {
+// CHECK: scf.for %[[I:.*]] = %[[LB]] to %[[UB]] step %{{.*}} iter_args(%[[P:.*]] = %[[FIRST]]) -> (f64) {
+// CHECK-NOT: memref.load %arg1
+// CHECK:   %[[M:.*]] = arith.mulf %{{.*}}, %[[P]] : f64
+// CHECK:   %[[U:.*]] = arith.addf %[[M]], %{{.*}} : f64
+// CHECK:   memref.store %[[U]], %arg1[%[[I]]] : memref<?xf64>
+// CHECK:   scf.yield %[[U]] : f64
+// CHECK: } {seqfuse.states = ["x[i-1]"]}
+func.func @recurrence(%a: memref<?xf64> {seqfuse.name = "a"}, %x: memref<?xf64> {seqfuse.name = "x"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %c0 : memref<?xf64>
+  scf.for %i = %c1 to %n step %c1 {
+    %im1 = arith.subi %i, %c1 : index
+    %p = memref.load %x[%im1] : memref<?xf64>
+    %ai = memref.load %a[%i] : memref<?xf64>
+    %t = arith.mulf %ai, %p : f64
+    %u = arith.addf %t, %ai : f64
+    memref.store %u, %x[%i] : memref<?xf64>
+  }
+  return
+}
+
+// -----
+
+// A store before the read: promoting would move the read (and its possible
+// fault) before that store. Left alone.
+// CHECK-LABEL: func.func @store_first
+// CHECK: scf.for
+// CHECK-NOT: iter_args
+func.func @store_first(%x: memref<?xf64>, %y: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %c0 : memref<?xf64>
+  %z = arith.constant 0.0 : f64
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %z, %y[%i] : memref<?xf64>
+    %im1 = arith.subi %i, %c1 : index
+    %p = memref.load %x[%im1] : memref<?xf64>
+    memref.store %p, %x[%i] : memref<?xf64>
+  }
+  return
+}
