@@ -20,6 +20,8 @@ void seqfuse::addPatternStage(OpPassManager &pm) {
   pm.addPass(createPromoteCarriedCellsPass());
   // Value-only branches become selects, so conditional updates are seen.
   pm.addPass(createSpeculateBranchesPass());
+  // Independent statement groups of one loop become separate loops.
+  pm.addPass(createDistributeLoopsPass());
   pm.addPass(createRaiseScattersPass());
   pm.addPass(createRaiseFoldsPass());
   pm.addPass(createRaiseMapsPass());

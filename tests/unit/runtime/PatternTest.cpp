@@ -290,3 +290,64 @@ TEST(Patterns, ConditionalUpdatesUnderIf) {
   EXPECT_EQ(differential(p), 0);
 }
 } // namespace
+
+namespace {
+TEST(Patterns, LoopDistribution) {
+  Program p("distributed");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto out = p.output<float>("out", {n});
+  auto res = p.output<float>("res", {n});
+  auto sums = p.output<float>("sums", {n});
+  auto x = p.state<float>("x", 0.0f);
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) {
+    out[i] = v[i] * 2.0f; // a map
+    x = x * x + v[i];     // non-linear: sequential
+    res[i] = x;
+    acc += v[i]; // a scan
+    sums[i] = acc;
+  });
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_EQ(r.size(), 3u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "map") << k.reportText();
+  EXPECT_EQ(r[1].pattern, "sequential") << k.reportText();
+  EXPECT_EQ(r[2].pattern, "scan") << k.reportText();
+  GenOptions o;
+  o.floatLo = -0.5;
+  o.floatHi = 0.5;
+  EXPECT_EQ(differential(p, o), 0);
+}
+
+// A loop that is one pattern as a whole is not split.
+TEST(Patterns, OnePatternStaysWhole) {
+  Program p("whole");
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, v.size(0), [&](Var i) {
+    out[i] = v[i] * 2.0f + acc;
+    acc += v[i];
+  });
+  EXPECT_EQ(only(compile(p), "scan").pattern, "scan");
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, NoDistributionWhenAStatementMayRaise) {
+  Program p("not_distributed");
+  auto v = p.input<float>("v");
+  auto idx = p.input<int64_t>("idx", {v.size(0)});
+  auto out = p.output<float>("out", {v.size(0)});
+  auto t = p.inout<float>("t");
+  loop(0, v.size(0), [&](Var i) {
+    out[i] = v[i];
+    t[idx[i]] = v[i]; // may raise: splitting would change what was written
+  });
+  Kernel k = compile(p);
+  EXPECT_EQ(only(k, "sequential").pattern, "sequential");
+  GenOptions o;
+  o.indexInto["idx"] = {"t", 1};
+  differential(p, o);
+}
+} // namespace

@@ -163,6 +163,28 @@ def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
   }];
 }
 
+def DistributeLoopsPass : Pass<"seqfuse-distribute-loops"> {
+  let summary = "Split a loop into one loop per independent statement group";
+  let description = [{
+    ```
+    for i { out[i] = 2*v[i]; x = x*x + v[i]; res[i] = x }
+      =>  for i { out[i] = 2*v[i] }                       (a map)
+          for i iter_args(x) { x = x*x + v[i]; res[i] = x } (stays sequential)
+    ```
+    Statements (stores, and the updates of each state) are grouped: a
+    statement joins the group of every state its values depend on, and all
+    statements touching a memref some statement writes share a group. Groups
+    then share only read-only memory and pure values (recomputed per loop),
+    so running them one after another gives the loop's results. Distribution
+    also moves run-time faults between statements, so it applies only when
+    nothing in the loop can raise (every index provably in range, no integer
+    division by a non-constant). Only loops that would otherwise stay
+    sequential are split (a loop that is one pattern as a whole stays one
+    op), so that only the offending statements stay sequential; each
+    resulting loop is then classified on its own.
+  }];
+}
+
 def KeepSequentialPass : Pass<"seqfuse-keep-sequential"> {
   let summary = "Wrap loops no pattern was proven for in seqfuse.sequential";
   let description = [{
