@@ -68,6 +68,8 @@ TypedAttr seqfuse::monoidIdentity(const std::string &m, Type t) {
 
 SmallVector<Value> LoopPattern::Fold::roots() const {
   SmallVector<Value> out;
+  if (compare)
+    return SmallVector<Value>(picks.begin(), picks.end());
   if (monoid != "affine") {
     out.push_back(update->getOperand(1 - stateOperand));
     return out;
@@ -372,6 +374,70 @@ private:
     return p;
   }
 
+  /// State k as the key of a select-by-order: y_k = select(c, v, s_k) with
+  /// c = cmp(v, s_k) (or cmp(s_k, v)), v free; other states selected by the
+  /// same c (s_j' = select(c, w, s_j), w free) travel with it.
+  bool matchArgBest(unsigned k, LoopPattern::Fold &f,
+                    llvm::function_ref<uint64_t(Value)> maskOf, scf::YieldOp yield) {
+    Value s = loop.getRegionIterArgs()[k];
+    auto sel = yield.getOperand(k).getDefiningOp<arith::SelectOp>();
+    if (!sel || sel->getBlock() != loop.getBody() || sel.getFalseValue() != s)
+      return false;
+    Value v = sel.getTrueValue();
+    Operation *cmp = sel.getCondition().getDefiningOp();
+    if (!cmp || !isa<arith::CmpFOp, arith::CmpIOp>(cmp) || maskOf(v) != 0 ||
+        cmp->getBlock() != loop.getBody())
+      return false;
+    // The DSL re-evaluates `v` in the branch: compare by value, not by SSA.
+    bool keyRight = cmp->getOperand(1) == s && sameValue(cmp->getOperand(0), v, written);
+    bool keyLeft = cmp->getOperand(0) == s && sameValue(cmp->getOperand(1), v, written);
+    if (!keyRight && !keyLeft)
+      return false;
+    // Which candidate wins: "v < key" is argmin (first wins on ties), ...
+    std::string kind;
+    bool strict = false, less = false;
+    if (auto c = dyn_cast<arith::CmpFOp>(cmp)) {
+      using P = arith::CmpFPredicate;
+      P pr = c.getPredicate();
+      if (pr != P::OLT && pr != P::OLE && pr != P::OGT && pr != P::OGE)
+        return false;
+      strict = pr == P::OLT || pr == P::OGT;
+      less = pr == P::OLT || pr == P::OLE;
+    } else {
+      using P = arith::CmpIPredicate;
+      P pr = cast<arith::CmpIOp>(cmp).getPredicate();
+      if (pr != P::slt && pr != P::sle && pr != P::sgt && pr != P::sge && pr != P::ult &&
+          pr != P::ule && pr != P::ugt && pr != P::uge)
+        return false;
+      strict = pr == P::slt || pr == P::sgt || pr == P::ult || pr == P::ugt;
+      less = pr == P::slt || pr == P::sle || pr == P::ult || pr == P::ule;
+    }
+    if (keyLeft)
+      less = !less; // key < v: v wins when it is greater
+    f.monoid = std::string(less ? "argmin" : "argmax") + (strict ? "" : "-last");
+    f.states = {k};
+    f.update = sel;
+    f.compare = cmp;
+    f.picks = {v};
+    f.compared = keyRight ? cmp->getOperand(0) : cmp->getOperand(1);
+    if (maskOf(f.compared) != 0)
+      return false;
+    f.ops = {cmp, sel};
+    for (unsigned j = 0; j < loop.getNumRegionIterArgs(); ++j) {
+      if (j == k)
+        continue;
+      auto other = yield.getOperand(j).getDefiningOp<arith::SelectOp>();
+      if (!other || other.getCondition() != sel.getCondition() ||
+          other.getFalseValue() != loop.getRegionIterArgs()[j] ||
+          maskOf(other.getTrueValue()) != 0)
+        continue;
+      f.states.push_back(j);
+      f.picks.push_back(other.getTrueValue());
+      f.ops.push_back(other);
+    }
+    return true;
+  }
+
   /// y as select(cond, affine, affine) or affine in s (cond, a, b free).
   static bool matchAffine(Value y, Value s, LoopPattern::Fold &f,
                           llvm::function_ref<uint64_t(Value)> maskOf) {
@@ -423,13 +489,54 @@ private:
     LoopPattern p;
     bool usesBefore = false, usesAfter = false;
     llvm::SmallPtrSet<Operation *, 8> updates;
+    // Uses of each fold's states, and no leak of its intermediate values.
+    auto account = [&](const LoopPattern::Fold &f) -> std::optional<LoopPattern> {
+      llvm::SmallPtrSet<Operation *, 8> own(f.ops.begin(), f.ops.end());
+      llvm::SmallPtrSet<Operation *, 8> producers;
+      for (unsigned k : f.states) {
+        Value s = loop.getRegionIterArgs()[k], y = yield.getOperand(k);
+        if (Operation *d = y.getDefiningOp())
+          producers.insert(d);
+        for (Operation *user : s.getUsers())
+          if (!own.contains(user))
+            usesBefore = true;
+        for (Operation *user : y.getUsers())
+          if (user != yield.getOperation() && !own.contains(user))
+            usesAfter = true;
+      }
+      for (Operation *o : f.ops)
+        if (!producers.contains(o))
+          for (Operation *user : o->getUsers())
+            if (!own.contains(user))
+              return sequential("an intermediate value of the update of state '" +
+                                    stateName(loop, f.states.front()) +
+                                    "' is used elsewhere in the loop",
+                                user);
+      return std::nullopt;
+    };
+    // Select-by-order groups first: key = cmp(v, key) ? v : key, and states
+    // selected by the same comparison.
+    llvm::SmallVector<bool> taken(n, false);
     for (unsigned k = 0; k < n; ++k) {
+      LoopPattern::Fold f;
+      if (!matchArgBest(k, f, maskOf, yield))
+        continue;
+      for (unsigned j : f.states)
+        taken[j] = true;
+      if (auto fail = account(f))
+        return *fail;
+      p.folds.push_back(f);
+    }
+    for (unsigned k = 0; k < n; ++k) {
+      if (taken[k])
+        continue;
       Value s = loop.getRegionIterArgs()[k], y = yield.getOperand(k);
       std::string name = stateName(loop, k);
       Operation *u = y.getDefiningOp();
       bool inBody = u && u->getBlock() == loop.getBody();
       std::string monoid = inBody ? monoidOf(u) : "";
       LoopPattern::Fold f;
+      f.states.push_back(k);
       f.update = u;
       bool isMonoid = !monoid.empty() && u->getNumOperands() == 2 &&
                       (u->getOperand(0) == s || u->getOperand(1) == s) &&
@@ -442,24 +549,12 @@ private:
         return sequential(
             "the update of state '" + name + "' is not of the form " + name + " = " +
                 name + " op c with an associative op (+ * min max & | ^), nor " + name +
-                " = a*" + name + " + b, with c, a, b free of the state",
+                " = a*" + name + " + b, nor a select-by-order (argmin/argmax), with c, " +
+                "a, b free of the state",
             u ? u : loop.getOperation());
       }
-      llvm::SmallPtrSet<Operation *, 4> own(f.ops.begin(), f.ops.end());
-      for (Operation *user : s.getUsers())
-        if (!own.contains(user))
-          usesBefore = true;
-      for (Operation *user : y.getUsers())
-        if (user != yield.getOperation())
-          usesAfter = true;
-      // The update's intermediate values must not be used elsewhere.
-      for (Operation *o : f.ops)
-        if (o != u)
-          for (Operation *user : o->getUsers())
-            if (!own.contains(user))
-              return sequential("an intermediate value of the update of state '" + name +
-                                    "' is used elsewhere in the loop",
-                                user);
+      if (auto fail = account(f))
+        return *fail;
       p.folds.push_back(f);
       updates.insert(u);
     }

@@ -73,7 +73,11 @@ void raiseMap(scf::ForOp loop) {
 }
 
 /// Accumulator slots of fold k: one for a monoid, (A, B) for an affine map.
-unsigned slotsOf(const LoopPattern::Fold &f) { return f.monoid == "affine" ? 2 : 1; }
+unsigned slotsOf(const LoopPattern::Fold &f) {
+  if (f.compare)
+    return f.states.size();
+  return f.monoid == "affine" ? 2 : 1;
+}
 
 Value constantLike(OpBuilder &b, Location loc, Type t, double f, int64_t i) {
   if (isa<FloatType>(t))
@@ -137,7 +141,10 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
     SmallVector<Value> elems;
     unsigned slot = 0;
     for (const auto &f : p.folds) {
-      if (f.monoid == "affine")
+      if (f.compare)
+        for (Value v : f.picks)
+          elems.push_back(m.lookupOrDefault(v));
+      else if (f.monoid == "affine")
         llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
       else
         elems.push_back(m.lookupOrDefault(f.update->getOperand(1 - f.stateOperand)));
@@ -155,7 +162,16 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
     SmallVector<Value> next;
     unsigned slot = 0, n = accTypes.size();
     for (const auto &f : p.folds) {
-      if (f.monoid == "affine") {
+      if (f.compare) {
+        // The candidate wins as in the loop: cmp(x_key, acc_key) picks x.
+        IRMapping m;
+        m.map(f.compared, blk->getArgument(n + slot));
+        m.map(loop.getRegionIterArgs()[f.states[0]], blk->getArgument(slot));
+        Value wins = b.clone(*f.compare, m)->getResult(0);
+        for (unsigned j = 0; j < f.states.size(); ++j)
+          next.push_back(arith::SelectOp::create(
+              b, loc, wins, blk->getArgument(n + slot + j), blk->getArgument(slot + j)));
+      } else if (f.monoid == "affine") {
         Value accA = blk->getArgument(slot), accB = blk->getArgument(slot + 1);
         Value xa = blk->getArgument(n + slot), xb = blk->getArgument(n + slot + 1);
         bool fl = isa<FloatType>(accTypes[slot]);
@@ -184,7 +200,9 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
   for (auto [k, f] : llvm::enumerate(p.folds)) {
     kind += (k ? "," : "") + f.monoid;
     Type t = accTypes[slot];
-    if (f.monoid == "affine") {
+    if (f.compare) {
+      allIds = false; // the "worst" element depends on the key's type and ties
+    } else if (f.monoid == "affine") {
       ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, 1.0)
                                       : (Attribute)b.getIntegerAttr(t, 1));
       ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
@@ -208,18 +226,19 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   // map x -> 1*x + init, composed with each iteration's (a, b).
   SmallVector<Type> accTypes;
   SmallVector<Value> init;
-  SmallVector<unsigned> stateSlot; // slot holding state k's value
-  for (auto [k, f] : llvm::enumerate(p.folds)) {
-    Value x0 = loop.getInitArgs()[k];
-    Type t = x0.getType();
-    if (f.monoid == "affine") {
+  SmallVector<unsigned> stateSlot(loop.getNumRegionIterArgs()); // state k's slot
+  for (const auto &f : p.folds)
+    for (auto [j, k] : llvm::enumerate(f.states)) {
+      Value x0 = loop.getInitArgs()[k];
+      Type t = x0.getType();
+      if (f.monoid == "affine") {
+        accTypes.push_back(t);
+        init.push_back(constantLike(b, loc, t, 1.0, 1));
+      }
+      stateSlot[k] = accTypes.size();
       accTypes.push_back(t);
-      init.push_back(constantLike(b, loc, t, 1.0, 1));
+      init.push_back(x0);
     }
-    stateSlot.push_back(accTypes.size());
-    accTypes.push_back(t);
-    init.push_back(x0);
-  }
   Operation *raised;
   if (p.kind == Kind::Reduce) {
     auto red = ReduceOp::create(b, loc, accTypes, loop.getLowerBound(),
@@ -241,12 +260,15 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
     IRMapping m;
     m.map(loop.getInductionVar(), blk->getArgument(0));
     llvm::SmallPtrSet<Operation *, 8> skip;
-    for (auto [k, f] : llvm::enumerate(p.folds)) {
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    for (const auto &f : p.folds) {
       skip.insert(f.ops.begin(), f.ops.end());
       skip.insert(f.update);
-      Value state = p.inclusive ? Value(f.update->getResult(0))
-                                : Value(loop.getRegionIterArgs()[k]);
-      m.map(state, blk->getArgument(1 + stateSlot[k]));
+      for (unsigned k : f.states) {
+        Value state =
+            p.inclusive ? yield.getOperand(k) : Value(loop.getRegionIterArgs()[k]);
+        m.map(state, blk->getArgument(1 + stateSlot[k]));
+      }
     }
     cloneBody(bb, loop, m, skip);
     YieldOp::create(bb, loc);

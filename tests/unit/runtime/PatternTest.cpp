@@ -351,3 +351,45 @@ TEST(Patterns, NoDistributionWhenAStatementMayRaise) {
   differential(p, o);
 }
 } // namespace
+
+namespace {
+TEST(Patterns, ArgMinArgMax) {
+  Program p("argbest");
+  auto v = p.input<float>("v");
+  auto k = p.input<int32_t>("k", {v.size(0)});
+  auto res = p.output<int64_t>("res", {4});
+  auto best = p.state<float>("best", std::numeric_limits<float>::infinity());
+  auto at = p.state<Index>("at", -1);
+  auto big = p.state<int32_t>("big", std::numeric_limits<int32_t>::min());
+  auto bigAt = p.state<Index>("bigAt", -1);
+  loop(0, v.size(0), [&](Var i) {
+    if_(v[i] < best, [&] { // argmin, first index wins on ties
+      best = v[i];
+      at = i;
+    });
+    if_(k[i] >= big, [&] { // argmax, last index wins on ties
+      big = k[i];
+      bigAt = i;
+    });
+  });
+  res[0] = cast<int64_t>(at);
+  res[1] = cast<int64_t>(bigAt);
+  res[2] = cast<int64_t>(big);
+  res[3] = cast<int64_t>(best);
+  Kernel kern = compile(p);
+  std::vector<Remark> r = kern.report();
+  ASSERT_EQ(r.size(), 1u) << kern.reportText();
+  EXPECT_EQ(r[0].pattern, "reduce") << kern.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("operator argmin,argmax-last"));
+  GenOptions o;
+  o.intLo = -3; // many ties
+  o.intHi = 3;
+  o.sizes = {4, 5, 17, 100};
+  EXPECT_EQ(differential(p, o), 0);
+  std::vector<float> vs{3, 1, 1, 2};
+  std::vector<int32_t> ks{5, 9, 9, 2};
+  std::vector<int64_t> out(4);
+  kern(vs, ks, out);
+  EXPECT_EQ(out, (std::vector<int64_t>{1, 2, 9, 1}));
+}
+} // namespace

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <string>
+#include <vector>
 
 namespace seqfuse {
 
@@ -32,14 +33,26 @@ struct LoopPattern {
   /// of its operands is the state, and the monoid ("add", "mul", "min",
   /// "max", "and", "or", "xor").
   struct Fold {
-    /// The op computing the state's next value (the yielded value's op).
+    /// The iter_args this fold carries: one, or for "argmin"/"argmax" the key
+    /// state first, then the states selected with it.
+    llvm::SmallVector<unsigned> states;
+    /// The op computing the (key) state's next value.
     mlir::Operation *update = nullptr;
     /// Monoid folds: which operand of `update` is the state.
     unsigned stateOperand = 0;
-    /// "add", "mul", "min", "max", "minu", "maxu", "and", "or", "xor", or
+    /// "add", "mul", "min", "max", "minu", "maxu", "and", "or", "xor";
     /// "affine" for s' = a*s + b (then the accumulator is the pair (A, B)
-    /// of the composed map, B being the state).
+    /// of the composed map, B being the state); "argmin"/"argmax" (suffix
+    /// "-last" when ties go to the later element) for
+    /// `if (cmp(v, key)) { key = v; p = w; ... }`.
     std::string monoid;
+    /// Select-by-order: the comparison (of a candidate v and the key state)
+    /// and the candidates, one per state (v first).
+    mlir::Operation *compare = nullptr;
+    llvm::SmallVector<mlir::Value> picks;
+    /// The candidate as the comparison reads it (the same value as picks[0],
+    /// possibly computed twice).
+    mlir::Value compared;
     /// Affine: s' = cond ? a[0]*s + b[0] : a[1]*s + b[1] (no cond: only [0]).
     /// A null a means 1, a null b means (-)0; bNegate: b is subtracted.
     mlir::Value cond;
@@ -50,7 +63,7 @@ struct LoopPattern {
     /// The free values the element is computed from.
     llvm::SmallVector<mlir::Value> roots() const;
   };
-  llvm::SmallVector<Fold> folds;
+  std::vector<Fold> folds;
   /// Scan: the body uses the states after (inclusive) or before the update.
   bool inclusive = true;
 
