@@ -230,6 +230,7 @@ bool feedsCondition(Operation *load, scf::ForOp loop) {
 struct AffineSide {
   Value a, b;
   bool bNegate = false;
+  bool aZero = false;
   SmallVector<Operation *> ops;
 };
 
@@ -238,6 +239,13 @@ std::optional<AffineSide> matchAffineSide(Value v, Value s,
   AffineSide r;
   if (v == s)
     return r; // 1*s + 0
+  // A reset to a free value: 0*s + v. Exact only for integers (for floats
+  // 0*inf and 0*NaN are NaN).
+  if (isFree(v) && v.getType().isIntOrIndex()) {
+    r.aZero = true;
+    r.b = v;
+    return r;
+  }
   Operation *op = v.getDefiningOp();
   if (!op || op->getNumOperands() != 2)
     return std::nullopt;
@@ -446,6 +454,7 @@ private:
       f.a[j] = side.a;
       f.b[j] = side.b;
       f.bNegate[j] = side.bNegate;
+      f.aZero[j] = side.aZero;
       f.ops.append(side.ops.begin(), side.ops.end());
     };
     f.monoid = "affine";

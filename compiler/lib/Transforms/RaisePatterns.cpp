@@ -90,7 +90,9 @@ Value constantLike(OpBuilder &b, Location loc, Type t, double f, int64_t i) {
 SmallVector<Value> affineElement(OpBuilder &b, Location loc, Type t,
                                  const LoopPattern::Fold &f, IRMapping &m) {
   auto side = [&](int j) -> std::pair<Value, Value> {
-    Value a = f.a[j] ? m.lookupOrDefault(f.a[j]) : constantLike(b, loc, t, 1.0, 1);
+    Value a = f.aZero[j] ? constantLike(b, loc, t, 0.0, 0)
+              : f.a[j]   ? m.lookupOrDefault(f.a[j])
+                         : constantLike(b, loc, t, 1.0, 1);
     Value c = f.b[j] ? m.lookupOrDefault(f.b[j]) : constantLike(b, loc, t, -0.0, 0);
     if (f.b[j] && f.bNegate[j])
       c = isa<FloatType>(t)

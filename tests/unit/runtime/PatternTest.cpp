@@ -393,3 +393,25 @@ TEST(Patterns, ArgMinArgMax) {
   EXPECT_EQ(out, (std::vector<int64_t>{1, 2, 9, 1}));
 }
 } // namespace
+
+namespace {
+TEST(Patterns, IntegerSegmentedScan) {
+  Program p("segmented");
+  auto v = p.input<int64_t>("v");
+  auto flag = p.input<bool>("flag", {v.size(0)});
+  auto out = p.output<int64_t>("out", {v.size(0)});
+  auto x = p.state<int64_t>("x", 0);
+  loop(0, v.size(0), [&](Var i) {
+    if_(flag[i], [&] { x = v[i]; }).else_([&] { x = x + v[i]; }); // reset or add
+    out[i] = x;
+  });
+  Kernel k = compile(p);
+  EXPECT_THAT(only(k, "scan").detail, HasSubstr("operator affine"));
+  EXPECT_EQ(differential(p), 0);
+  std::vector<int64_t> vs{1, 2, 3, 4, 5}, os(5);
+  std::vector<char> fl{0, 0, 1, 0, 1};
+  int64_t shape[] = {5};
+  k(vs, Arg(reinterpret_cast<bool *>(fl.data()), shape), os);
+  EXPECT_EQ(os, (std::vector<int64_t>{1, 3, 3, 7, 5}));
+}
+} // namespace

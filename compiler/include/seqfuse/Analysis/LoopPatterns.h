@@ -58,6 +58,8 @@ struct LoopPattern {
     mlir::Value cond;
     mlir::Value a[2], b[2];
     bool bNegate[2] = {false, false};
+    /// a is 0 (s' = b, a reset): integers only, where 0*s is exactly 0.
+    bool aZero[2] = {false, false};
     /// Affine: the ops of the update expression (replaced by the combiner).
     llvm::SmallVector<mlir::Operation *> ops;
     /// The free values the element is computed from.
