@@ -25,7 +25,8 @@ template <class T> void printResult(const std::vector<T> &v) {
 }
 
 /// Compares with the plain C++ loop's result; prints and fails on mismatch.
-template <class T> int checkAgainst(const std::vector<T> &got, const std::vector<T> &want) {
+template <class T>
+int checkAgainst(const std::vector<T> &got, const std::vector<T> &want) {
   if (got == want)
     return 0;
   std::printf("MISMATCH with the plain C++ loop, which gives: ");

@@ -20,9 +20,7 @@ int main(int argc, char **argv) {
   Program p("seed_accumulate");
   auto t = p.inout<float>("t");
   auto u = p.input<float>("u", {t.size(0)}); // same length as t, checked per call
-  loop(0, t.size(0), [&](Var i) {
-    t[i] += u[i];
-  });
+  loop(0, t.size(0), [&](Var i) { t[i] += u[i]; });
 
   // 2. Compile it (LLVM JIT by default) and run it on ordinary vectors.
   Kernel kernel = compile(p, targetFromArgs(argc, argv));

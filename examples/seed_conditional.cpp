@@ -22,11 +22,7 @@ int main(int argc, char **argv) {
   Program p("seed_conditional");
   auto t = p.inout<float>("t");
   auto u = p.input<float>("u", {t.size(0)});
-  loop(0, t.size(0), [&](Var i) {
-    if_(t[2] >= 2.0f, [&] {
-      t[i] += u[i];
-    });
-  });
+  loop(0, t.size(0), [&](Var i) { if_(t[2] >= 2.0f, [&] { t[i] += u[i]; }); });
 
   Kernel kernel = compile(p, targetFromArgs(argc, argv));
   std::vector<float> tData{0, 1, 2, 3, 4}, uData{-1, 2, -3, 4, -5};

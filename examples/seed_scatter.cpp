@@ -20,9 +20,7 @@ int main(int argc, char **argv) {
   auto t = p.inout<float>("t");
   auto idx = p.input<int64_t>("idx");
   auto m = p.input<float>("m", {idx.size(0)});
-  loop(0, idx.size(0), [&](Var i) {
-    t[idx[i]] = m[i];
-  });
+  loop(0, idx.size(0), [&](Var i) { t[idx[i]] = m[i]; });
 
   Kernel kernel = compile(p, targetFromArgs(argc, argv));
   std::vector<float> tData(5, 0.0f), mData{3, -1, 2};

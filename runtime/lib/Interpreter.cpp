@@ -50,10 +50,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <bit>
-#include <math.h>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <math.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -187,22 +187,38 @@ template <class T> inline bool cmpF(arith::CmpFPredicate p, T x, T y) {
   using P = arith::CmpFPredicate;
   bool uno = isNaN(x) || isNaN(y);
   switch (p) {
-  case P::AlwaysFalse: return false;
-  case P::OEQ: return !uno && x == y;
-  case P::OGT: return !uno && x > y;
-  case P::OGE: return !uno && x >= y;
-  case P::OLT: return !uno && x < y;
-  case P::OLE: return !uno && x <= y;
-  case P::ONE: return !uno && x != y;
-  case P::ORD: return !uno;
-  case P::UEQ: return uno || x == y;
-  case P::UGT: return uno || x > y;
-  case P::UGE: return uno || x >= y;
-  case P::ULT: return uno || x < y;
-  case P::ULE: return uno || x <= y;
-  case P::UNE: return uno || x != y;
-  case P::UNO: return uno;
-  case P::AlwaysTrue: return true;
+  case P::AlwaysFalse:
+    return false;
+  case P::OEQ:
+    return !uno && x == y;
+  case P::OGT:
+    return !uno && x > y;
+  case P::OGE:
+    return !uno && x >= y;
+  case P::OLT:
+    return !uno && x < y;
+  case P::OLE:
+    return !uno && x <= y;
+  case P::ONE:
+    return !uno && x != y;
+  case P::ORD:
+    return !uno;
+  case P::UEQ:
+    return uno || x == y;
+  case P::UGT:
+    return uno || x > y;
+  case P::UGE:
+    return uno || x >= y;
+  case P::ULT:
+    return uno || x < y;
+  case P::ULE:
+    return uno || x <= y;
+  case P::UNE:
+    return uno || x != y;
+  case P::UNO:
+    return uno;
+  case P::AlwaysTrue:
+    return true;
   }
   return false;
 }
@@ -211,16 +227,26 @@ template <class T> inline bool cmpF(arith::CmpFPredicate p, T x, T y) {
 inline bool cmpI(arith::CmpIPredicate p, uint64_t x, uint64_t y, unsigned w) {
   using P = arith::CmpIPredicate;
   switch (p) {
-  case P::eq: return x == y;
-  case P::ne: return x != y;
-  case P::slt: return sext(x, w) < sext(y, w);
-  case P::sle: return sext(x, w) <= sext(y, w);
-  case P::sgt: return sext(x, w) > sext(y, w);
-  case P::sge: return sext(x, w) >= sext(y, w);
-  case P::ult: return x < y;
-  case P::ule: return x <= y;
-  case P::ugt: return x > y;
-  case P::uge: return x >= y;
+  case P::eq:
+    return x == y;
+  case P::ne:
+    return x != y;
+  case P::slt:
+    return sext(x, w) < sext(y, w);
+  case P::sle:
+    return sext(x, w) <= sext(y, w);
+  case P::sgt:
+    return sext(x, w) > sext(y, w);
+  case P::sge:
+    return sext(x, w) >= sext(y, w);
+  case P::ult:
+    return x < y;
+  case P::ule:
+    return x <= y;
+  case P::ugt:
+    return x > y;
+  case P::uge:
+    return x >= y;
   }
   return false;
 }
@@ -240,21 +266,70 @@ enum class Opc : uint8_t {
   ForTest,    // if !(a (iv) < b (ub)) pc = imm; signed, unsigned if pred
   ForNext,    // res (iv) += a (step), wrapping at w; pc = imm
   // Integer ops on w-bit operands (res, a, b).
-  AddI, SubI, MulI, DivSI, DivUI, RemSI, RemUI, CeilDivSI, FloorDivSI, CeilDivUI,
-  MinSI, MaxSI, MinUI, MaxUI, AndI, OrI, XorI, ShlI, ShrSI, ShrUI, AbsI,
+  AddI,
+  SubI,
+  MulI,
+  DivSI,
+  DivUI,
+  RemSI,
+  RemUI,
+  CeilDivSI,
+  FloorDivSI,
+  CeilDivUI,
+  MinSI,
+  MaxSI,
+  MinUI,
+  MaxUI,
+  AndI,
+  OrI,
+  XorI,
+  ShlI,
+  ShrSI,
+  ShrUI,
+  AbsI,
   CmpI,   // pred = CmpIPredicate
   Select, // res = a ? b : c
   // Integer casts from w to w2 bits.
-  ExtSI, TruncI,
+  ExtSI,
+  TruncI,
   // Float ops; w = 32 or 64 is the operands' precision.
-  AddF, SubF, MulF, DivF, RemF, NegF, AbsF, MinimumF, MaximumF, MinNumF, MaxNumF,
+  AddF,
+  SubF,
+  MulF,
+  DivF,
+  RemF,
+  NegF,
+  AbsF,
+  MinimumF,
+  MaximumF,
+  MinNumF,
+  MaxNumF,
   CmpF, // pred = CmpFPredicate
-  Exp, Exp2, Log, Log2, Log10, Sqrt, Tanh, PowF, Sin, Cos, Floor, Ceil, Fma,
+  Exp,
+  Exp2,
+  Log,
+  Log2,
+  Log10,
+  Sqrt,
+  Tanh,
+  PowF,
+  Sin,
+  Cos,
+  Floor,
+  Ceil,
+  Fma,
   // Conversions; w is the operand width, w2 the result width.
-  ExtF, TruncF, SIToFP, UIToFP, FPToSI, FPToUI,
+  ExtF,
+  TruncF,
+  SIToFP,
+  UIToFP,
+  FPToSI,
+  FPToUI,
   // Memory. a = memref number, c = offset of the index slots in the pool,
   // b = stored value (Store) or dimension slot (Dim), pred = ElemKind.
-  Load, Store, Dim,
+  Load,
+  Store,
+  Dim,
 };
 
 /// How a memref element sits in memory.
@@ -368,8 +443,9 @@ public:
 
   CompiledFn compile() {
     if (fn.isExternal() || !fn.getBody().hasOneBlock())
-      throw CompileError("seqfuse: the interpreter needs a function with one body block ('" +
-                         fn.getSymName().str() + "')");
+      throw CompileError(
+          "seqfuse: the interpreter needs a function with one body block ('" +
+          fn.getSymName().str() + "')");
     Block &entry = fn.getBody().front();
     for (BlockArgument arg : entry.getArguments())
       bindArgument(arg);
@@ -432,11 +508,11 @@ private:
       if (!known || m.rank > Arg::kMaxRank || !mt.getLayout().isIdentity())
         unsupportedType(fn, mt);
       m.elemBytes = s->width == 1 ? 1 : s->width / 8;
-      m.kind = s->width == 1        ? ElemBool
-               : m.elemBytes == 1   ? Elem1
-               : m.elemBytes == 2   ? Elem2
-               : m.elemBytes == 4   ? Elem4
-                                    : Elem8;
+      m.kind = s->width == 1      ? ElemBool
+               : m.elemBytes == 1 ? Elem1
+               : m.elemBytes == 2 ? Elem2
+               : m.elemBytes == 4 ? Elem4
+                                  : Elem8;
       memrefNo[arg] = static_cast<uint32_t>(prog.memrefs.size());
       prog.memrefs.push_back(std::move(m));
       return;
@@ -757,8 +833,7 @@ private:
     site.tensor = m.name;
     site.dim = d;
     fileLine(in.origin->getLoc(), site.file, site.line);
-    throw IndexError(
-        formatCheckFailure(site, static_cast<int64_t>(index), m.dims[d]));
+    throw IndexError(formatCheckFailure(site, static_cast<int64_t>(index), m.dims[d]));
   }
 
   /// The divisor checks of an integer division on sign-extended operands:
@@ -781,7 +856,8 @@ private:
   /// Float op `f(x, y, z)` on the instruction's operands, in its precision.
   template <class F> void floatOp(const Instr &in, F f) {
     if (in.w == 32)
-      R[in.res] = fbits(f(fget<float>(R[in.a]), fget<float>(R[in.b]), fget<float>(R[in.c])));
+      R[in.res] =
+          fbits(f(fget<float>(R[in.a]), fget<float>(R[in.b]), fget<float>(R[in.c])));
     else
       R[in.res] =
           fbits(f(fget<double>(R[in.a]), fget<double>(R[in.b]), fget<double>(R[in.c])));
@@ -913,7 +989,8 @@ void Machine::run() {
       break;
     }
     case Opc::CmpI:
-      R[in.res] = cmpI(static_cast<arith::CmpIPredicate>(in.pred), R[in.a], R[in.b], in.w);
+      R[in.res] =
+          cmpI(static_cast<arith::CmpIPredicate>(in.pred), R[in.a], R[in.b], in.w);
       break;
     case Opc::Select:
       R[in.res] = R[in.a] ? R[in.b] : R[in.c];
@@ -1015,12 +1092,14 @@ void Machine::run() {
       break;
     case Opc::SIToFP: {
       int64_t x = sext(R[in.a], in.w); // one rounding, from the exact value
-      R[in.res] = in.w2 == 32 ? fbits(static_cast<float>(x)) : fbits(static_cast<double>(x));
+      R[in.res] =
+          in.w2 == 32 ? fbits(static_cast<float>(x)) : fbits(static_cast<double>(x));
       break;
     }
     case Opc::UIToFP: {
       uint64_t x = R[in.a];
-      R[in.res] = in.w2 == 32 ? fbits(static_cast<float>(x)) : fbits(static_cast<double>(x));
+      R[in.res] =
+          in.w2 == 32 ? fbits(static_cast<float>(x)) : fbits(static_cast<double>(x));
       break;
     }
     case Opc::FPToSI:
@@ -1037,11 +1116,30 @@ void Machine::run() {
       const MemRefBinding &m = prog.memrefs[in.a];
       const char *p = m.data + offset(in, m) * m.elemBytes;
       switch (in.pred) {
-      case ElemBool: R[in.res] = static_cast<uint8_t>(*p) & 1; break;
-      case Elem1: R[in.res] = static_cast<uint8_t>(*p); break;
-      case Elem2: { uint16_t v; std::memcpy(&v, p, 2); R[in.res] = v; break; }
-      case Elem4: { uint32_t v; std::memcpy(&v, p, 4); R[in.res] = v; break; }
-      default: { uint64_t v; std::memcpy(&v, p, 8); R[in.res] = v; break; }
+      case ElemBool:
+        R[in.res] = static_cast<uint8_t>(*p) & 1;
+        break;
+      case Elem1:
+        R[in.res] = static_cast<uint8_t>(*p);
+        break;
+      case Elem2: {
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        R[in.res] = v;
+        break;
+      }
+      case Elem4: {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        R[in.res] = v;
+        break;
+      }
+      default: {
+        uint64_t v;
+        std::memcpy(&v, p, 8);
+        R[in.res] = v;
+        break;
+      }
       }
       break;
     }
@@ -1050,11 +1148,25 @@ void Machine::run() {
       char *p = m.data + offset(in, m) * m.elemBytes;
       uint64_t v = R[in.b];
       switch (in.pred) {
-      case ElemBool: *p = static_cast<char>(v & 1); break;
-      case Elem1: *p = static_cast<char>(v); break;
-      case Elem2: { uint16_t x = static_cast<uint16_t>(v); std::memcpy(p, &x, 2); break; }
-      case Elem4: { uint32_t x = static_cast<uint32_t>(v); std::memcpy(p, &x, 4); break; }
-      default: std::memcpy(p, &v, 8); break;
+      case ElemBool:
+        *p = static_cast<char>(v & 1);
+        break;
+      case Elem1:
+        *p = static_cast<char>(v);
+        break;
+      case Elem2: {
+        uint16_t x = static_cast<uint16_t>(v);
+        std::memcpy(p, &x, 2);
+        break;
+      }
+      case Elem4: {
+        uint32_t x = static_cast<uint32_t>(v);
+        std::memcpy(p, &x, 4);
+        break;
+      }
+      default:
+        std::memcpy(p, &v, 8);
+        break;
       }
       break;
     }

@@ -368,7 +368,7 @@ std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
     r.location = at ? at.getValue().str() : fileLine(op->getLoc());
     r.pattern = op->getName().stripDialect().str();
     const std::string algorithm =
-        "; algorithm: sequential loop (parallel CPU lowering not implemented yet)";
+        "; algorithm: sequential loop (parallel lowering comes later)";
     if (auto seq = mlir::dyn_cast<SequentialOp>(op)) {
       r.detail = seq.getReason().str();
       out.push_back(r);

@@ -41,7 +41,10 @@ void BM_ColdJit(benchmark::State &state) {
     benchmark::DoNotOptimize(k.impl());
   }
 }
-BENCHMARK(BM_ColdJit)->Unit(benchmark::kMillisecond)->Iterations(20)->Repetitions(3)
+BENCHMARK(BM_ColdJit)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(20)
+    ->Repetitions(3)
     ->ReportAggregatesOnly(true);
 
 /// Cache hit: fingerprint + lookup of an already compiled program.

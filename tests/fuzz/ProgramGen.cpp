@@ -11,11 +11,10 @@ using seqfuse::testing::Buffer;
 
 const char *seqfuse::fuzz::familyName(Family f) {
   static const char *names[] = {
-      "map",          "masked-map",      "reduction",    "argbest",
-      "scan",         "memory-scan",     "affine",       "conditional-affine",
-      "segmented",    "order2",          "compaction",   "scatter",
-      "histogram",    "nonlinear",       "state-condition", "indirect-raw",
-      "index-alias",  "nested-2d",       "reverse",      "int-division"};
+      "map",          "masked-map",  "reduction",          "argbest",   "scan",
+      "memory-scan",  "affine",      "conditional-affine", "segmented", "order2",
+      "compaction",   "scatter",     "histogram",          "nonlinear", "state-condition",
+      "indirect-raw", "index-alias", "nested-2d",          "reverse",   "int-division"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<int>(Family::kCount));
   return names[static_cast<int>(f)];
 }
@@ -59,14 +58,30 @@ struct Gen {
 
 template <class T> Expr<T> constantOf(Gen &g) {
   if constexpr (isFloat<T>) {
-    static const double v[] = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.25, 1e-40, 3e38,
+    static const double v[] = {0.0,
+                               -0.0,
+                               1.0,
+                               -1.0,
+                               0.5,
+                               2.0,
+                               -3.25,
+                               1e-40,
+                               3e38,
                                std::numeric_limits<double>::infinity(),
-                               std::numeric_limits<double>::quiet_NaN(), 0.1};
+                               std::numeric_limits<double>::quiet_NaN(),
+                               0.1};
     return constant<T>(static_cast<T>(v[g.pick(std::size(v))]));
   } else if constexpr (std::is_same_v<T, bool>) {
     return constant<bool>(g.chance(0.5));
   } else {
-    static const int64_t v[] = {0, 1, -1, 2, 3, 7, -100, 1 << 20,
+    static const int64_t v[] = {0,
+                                1,
+                                -1,
+                                2,
+                                3,
+                                7,
+                                -100,
+                                1 << 20,
                                 std::numeric_limits<int32_t>::max(),
                                 std::numeric_limits<int32_t>::min()};
     return constant<T>(static_cast<T>(v[g.pick(std::size(v))]));
@@ -79,38 +94,58 @@ template <class T> Expr<T> leaf(Gen &g, const Expr<Index> &i) {
     return constantOf<T>(g);
   if constexpr (std::is_same_v<T, float>) {
     switch (g.pick(6)) {
-    case 0: return s.fa[i];
-    case 1: return s.fb[i];
-    case 2: return s.fx[i];
-    case 3: return s.fy[i];
-    case 4: return s.alpha;
-    default: return cast<float>(s.ka[i]);
+    case 0:
+      return s.fa[i];
+    case 1:
+      return s.fb[i];
+    case 2:
+      return s.fx[i];
+    case 3:
+      return s.fy[i];
+    case 4:
+      return s.alpha;
+    default:
+      return cast<float>(s.ka[i]);
     }
   } else if constexpr (std::is_same_v<T, double>) {
     switch (g.pick(4)) {
-    case 0: return s.da[i];
-    case 1: return s.dx[i];
-    case 2: return s.beta;
-    default: return cast<double>(s.fa[i]);
+    case 0:
+      return s.da[i];
+    case 1:
+      return s.dx[i];
+    case 2:
+      return s.beta;
+    default:
+      return cast<double>(s.fa[i]);
     }
   } else if constexpr (std::is_same_v<T, int32_t>) {
     switch (g.pick(4)) {
-    case 0: return s.ka[i];
-    case 1: return s.kx[i];
-    case 2: return s.kk;
-    default: return cast<int32_t>(i);
+    case 0:
+      return s.ka[i];
+    case 1:
+      return s.kx[i];
+    case 2:
+      return s.kk;
+    default:
+      return cast<int32_t>(i);
     }
   } else if constexpr (std::is_same_v<T, int64_t>) {
     switch (g.pick(3)) {
-    case 0: return s.lx[i];
-    case 1: return s.idx[i];
-    default: return cast<int64_t>(s.ka[i]);
+    case 0:
+      return s.lx[i];
+    case 1:
+      return s.idx[i];
+    default:
+      return cast<int64_t>(s.ka[i]);
     }
   } else {
     switch (g.pick(3)) {
-    case 0: return s.c[i];
-    case 1: return s.fa[i] > s.fb[i];
-    default: return s.ka[i] < 0;
+    case 0:
+      return s.c[i];
+    case 1:
+      return s.fa[i] > s.fb[i];
+    default:
+      return s.ka[i] < 0;
     }
   }
 }
@@ -119,10 +154,14 @@ template <class T> Expr<T> expr(Gen &g, const Expr<Index> &i, int depth);
 
 template <class T> Expr<T> castFromOther(Gen &g, const Expr<Index> &i, int depth) {
   switch (g.pick(4)) {
-  case 0: return cast<T>(expr<float>(g, i, depth));
-  case 1: return cast<T>(expr<double>(g, i, depth));
-  case 2: return cast<T>(expr<int32_t>(g, i, depth));
-  default: return cast<T>(expr<int64_t>(g, i, depth));
+  case 0:
+    return cast<T>(expr<float>(g, i, depth));
+  case 1:
+    return cast<T>(expr<double>(g, i, depth));
+  case 2:
+    return cast<T>(expr<int32_t>(g, i, depth));
+  default:
+    return cast<T>(expr<int64_t>(g, i, depth));
   }
 }
 
@@ -132,22 +171,35 @@ template <class T> Expr<T> expr(Gen &g, const Expr<Index> &i, int depth) {
   int d = depth - 1;
   if constexpr (std::is_same_v<T, bool>) {
     switch (g.pick(6)) {
-    case 0: return expr<float>(g, i, d) < expr<float>(g, i, d);
-    case 1: return expr<double>(g, i, d) >= expr<double>(g, i, d);
-    case 2: return expr<int32_t>(g, i, d) == expr<int32_t>(g, i, d);
-    case 3: return expr<bool>(g, i, d) && expr<bool>(g, i, d);
-    case 4: return !expr<bool>(g, i, d);
-    default: return expr<float>(g, i, d) != expr<float>(g, i, d); // NaN test
+    case 0:
+      return expr<float>(g, i, d) < expr<float>(g, i, d);
+    case 1:
+      return expr<double>(g, i, d) >= expr<double>(g, i, d);
+    case 2:
+      return expr<int32_t>(g, i, d) == expr<int32_t>(g, i, d);
+    case 3:
+      return expr<bool>(g, i, d) && expr<bool>(g, i, d);
+    case 4:
+      return !expr<bool>(g, i, d);
+    default:
+      return expr<float>(g, i, d) != expr<float>(g, i, d); // NaN test
     }
   } else {
     switch (g.pick(10)) {
-    case 0: return expr<T>(g, i, d) + expr<T>(g, i, d);
-    case 1: return expr<T>(g, i, d) - expr<T>(g, i, d);
-    case 2: return expr<T>(g, i, d) * expr<T>(g, i, d);
-    case 3: return min(expr<T>(g, i, d), expr<T>(g, i, d));
-    case 4: return max(expr<T>(g, i, d), expr<T>(g, i, d));
-    case 5: return abs(expr<T>(g, i, d));
-    case 6: return select(expr<bool>(g, i, d), expr<T>(g, i, d), expr<T>(g, i, d));
+    case 0:
+      return expr<T>(g, i, d) + expr<T>(g, i, d);
+    case 1:
+      return expr<T>(g, i, d) - expr<T>(g, i, d);
+    case 2:
+      return expr<T>(g, i, d) * expr<T>(g, i, d);
+    case 3:
+      return min(expr<T>(g, i, d), expr<T>(g, i, d));
+    case 4:
+      return max(expr<T>(g, i, d), expr<T>(g, i, d));
+    case 5:
+      return abs(expr<T>(g, i, d));
+    case 6:
+      return select(expr<bool>(g, i, d), expr<T>(g, i, d), expr<T>(g, i, d));
     case 7:
       if constexpr (isFloat<T>)
         return expr<T>(g, i, d) / expr<T>(g, i, d);
@@ -156,17 +208,25 @@ template <class T> Expr<T> expr(Gen &g, const Expr<Index> &i, int depth) {
     case 8:
       if constexpr (isFloat<T>) {
         switch (g.pick(5)) {
-        case 0: return sqrt(expr<T>(g, i, d));
-        case 1: return exp(expr<T>(g, i, d));
-        case 2: return log(expr<T>(g, i, d));
-        case 3: return tanh(expr<T>(g, i, d));
-        default: return pow(expr<T>(g, i, d), constant<T>(2.5));
+        case 0:
+          return sqrt(expr<T>(g, i, d));
+        case 1:
+          return exp(expr<T>(g, i, d));
+        case 2:
+          return log(expr<T>(g, i, d));
+        case 3:
+          return tanh(expr<T>(g, i, d));
+        default:
+          return pow(expr<T>(g, i, d), constant<T>(2.5));
         }
       } else {
         switch (g.pick(3)) {
-        case 0: return expr<T>(g, i, d) ^ expr<T>(g, i, d);
-        case 1: return expr<T>(g, i, d) & expr<T>(g, i, d);
-        default: return expr<T>(g, i, d) | expr<T>(g, i, d);
+        case 0:
+          return expr<T>(g, i, d) ^ expr<T>(g, i, d);
+        case 1:
+          return expr<T>(g, i, d) & expr<T>(g, i, d);
+        default:
+          return expr<T>(g, i, d) | expr<T>(g, i, d);
         }
       }
     default:
@@ -179,18 +239,25 @@ template <class T> Expr<T> expr(Gen &g, const Expr<Index> &i, int depth) {
 template <class T> Expr<T> combine(Gen &g, const Expr<T> &a, const Expr<T> &b) {
   int ops = std::is_same_v<T, float> || std::is_same_v<T, double> ? 4 : 7;
   switch (g.pick(ops)) {
-  case 0: return a + b;
-  case 1: return a * b;
-  case 2: return min(a, b);
-  case 3: return max(a, b);
+  case 0:
+    return a + b;
+  case 1:
+    return a * b;
+  case 2:
+    return min(a, b);
+  case 3:
+    return max(a, b);
   case 4:
-    if constexpr (!isFloat<T>) return a & b;
+    if constexpr (!isFloat<T>)
+      return a & b;
     [[fallthrough]];
   case 5:
-    if constexpr (!isFloat<T>) return a | b;
+    if constexpr (!isFloat<T>)
+      return a | b;
     [[fallthrough]];
   default:
-    if constexpr (!isFloat<T>) return a ^ b;
+    if constexpr (!isFloat<T>)
+      return a ^ b;
     return a + b;
   }
 }
@@ -236,10 +303,18 @@ void buildSlot(Gen &g, Family f) {
   case Family::Map:
     loop(0, s.n, [&](Var i) {
       switch (ty) {
-      case 0: outOf<float>(g)[i] = expr<float>(g, i, 3); break;
-      case 1: s.dx[i] = expr<double>(g, i, 3); break;
-      case 2: s.kx[i] = expr<int32_t>(g, i, 3); break;
-      default: s.lx[i] = expr<int64_t>(g, i, 3); break;
+      case 0:
+        outOf<float>(g)[i] = expr<float>(g, i, 3);
+        break;
+      case 1:
+        s.dx[i] = expr<double>(g, i, 3);
+        break;
+      case 2:
+        s.kx[i] = expr<int32_t>(g, i, 3);
+        break;
+      default:
+        s.lx[i] = expr<int64_t>(g, i, 3);
+        break;
       }
     });
     return;
@@ -255,10 +330,18 @@ void buildSlot(Gen &g, Family f) {
   case Family::Scan: {
     bool scan = f == Family::Scan, excl = g.chance(0.3);
     switch (ty) {
-    case 0: reductionOrScan<float>(g, scan, excl); break;
-    case 1: reductionOrScan<double>(g, scan, excl); break;
-    case 2: reductionOrScan<int32_t>(g, scan, excl); break;
-    default: reductionOrScan<int64_t>(g, scan, excl); break;
+    case 0:
+      reductionOrScan<float>(g, scan, excl);
+      break;
+    case 1:
+      reductionOrScan<double>(g, scan, excl);
+      break;
+    case 2:
+      reductionOrScan<int32_t>(g, scan, excl);
+      break;
+    default:
+      reductionOrScan<int64_t>(g, scan, excl);
+      break;
     }
     return;
   }
@@ -279,15 +362,24 @@ void buildSlot(Gen &g, Family f) {
   }
   case Family::MemoryScan:
     switch (ty) {
-    case 0: memoryScan<float>(g); break;
-    case 1: memoryScan<double>(g); break;
-    case 2: memoryScan<int32_t>(g); break;
-    default: memoryScan<int64_t>(g); break;
+    case 0:
+      memoryScan<float>(g);
+      break;
+    case 1:
+      memoryScan<double>(g);
+      break;
+    case 2:
+      memoryScan<int32_t>(g);
+      break;
+    default:
+      memoryScan<int64_t>(g);
+      break;
     }
     return;
   case Family::Affine:
     if (g.chance(0.5)) {
-      loop(1, s.n, [&](Var i) { s.dx[i] = s.da[i] * s.dx[i - 1] + expr<double>(g, i, 2); });
+      loop(1, s.n,
+           [&](Var i) { s.dx[i] = s.da[i] * s.dx[i - 1] + expr<double>(g, i, 2); });
     } else {
       auto x = s.p.state<float>("x", expr<float>(g, constant<Index>(0), 0));
       loop(0, s.n, [&](Var i) {
@@ -347,10 +439,18 @@ void buildSlot(Gen &g, Family f) {
   case Family::Histogram:
     loop(0, s.n, [&](Var i) {
       switch (g.pick(4)) {
-      case 0: s.h[s.idx[i]] += 1; break;
-      case 1: s.ht[s.idx[i]] += s.fa[i]; break;
-      case 2: s.ht[s.idx[i]].maxWith(expr<float>(g, i, 1)); break;
-      default: s.h[s.idx[i]] ^= cast<int64_t>(s.ka[i]); break;
+      case 0:
+        s.h[s.idx[i]] += 1;
+        break;
+      case 1:
+        s.ht[s.idx[i]] += s.fa[i];
+        break;
+      case 2:
+        s.ht[s.idx[i]].maxWith(expr<float>(g, i, 1));
+        break;
+      default:
+        s.h[s.idx[i]] ^= cast<int64_t>(s.ka[i]);
+        break;
       }
     });
     return;
@@ -434,9 +534,12 @@ int countStatements(const ast::Block &b) {
 
 } // namespace
 
-int seqfuse::fuzz::slotCount(uint64_t seed) { return 1 + static_cast<int>(mix(seed) % 4); }
+int seqfuse::fuzz::slotCount(uint64_t seed) {
+  return 1 + static_cast<int>(mix(seed) % 4);
+}
 
-GeneratedProgram seqfuse::fuzz::generateProgram(uint64_t seed, const std::vector<int> *keep) {
+GeneratedProgram seqfuse::fuzz::generateProgram(uint64_t seed,
+                                                const std::vector<int> *keep) {
   GeneratedProgram out;
   out.program = std::make_unique<Program>("fuzz" + std::to_string(seed));
   Sig sig(*out.program);
@@ -457,11 +560,12 @@ GeneratedProgram seqfuse::fuzz::generateProgram(uint64_t seed, const std::vector
 // Arguments
 //===----------------------------------------------------------------------===//
 
-std::vector<Buffer> seqfuse::fuzz::generateArgs(const ast::ProgramData &p, uint64_t seed) {
+std::vector<Buffer> seqfuse::fuzz::generateArgs(const ast::ProgramData &p,
+                                                uint64_t seed) {
   std::mt19937_64 rng(mix(seed ^ 0x5eedULL));
   auto u01 = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
-  static const int64_t nSizes[] = {0,  1,  2,   3,   5,   7,   8,   13,  16,   17,   31,
-                                   32, 33, 64,  97,  127, 128, 129, 255, 1000, 1021, 4097};
+  static const int64_t nSizes[] = {0,  1,  2,  3,  5,   7,   8,   13,  16,   17,   31,
+                                   32, 33, 64, 97, 127, 128, 129, 255, 1000, 1021, 4097};
   int64_t n = u01() < 0.01 ? 65537 : nSizes[rng() % std::size(nSizes)];
   static const int64_t sSizes[] = {0, 1, 2, 3, 5, 8, 16, 17, 100};
   int64_t s = sSizes[rng() % std::size(sSizes)];
@@ -483,11 +587,21 @@ std::vector<Buffer> seqfuse::fuzz::generateArgs(const ast::ProgramData &p, uint6
     for (int64_t i = 0; i < len; ++i) {
       int64_t hi = std::max<int64_t>(s, 1);
       switch (idxMode) {
-      case 0: v[i] = dupValue; break;                           // all equal
-      case 1: v[i] = (i * hi) / std::max<int64_t>(len, 1); break; // sorted
-      case 2: v[i] = hi - 1 - (i * hi) / std::max<int64_t>(len, 1); break;
-      case 3: v[i] = static_cast<int64_t>(r() % std::min<int64_t>(hi, 3)); break;
-      default: v[i] = static_cast<int64_t>(r() % hi); break;
+      case 0:
+        v[i] = dupValue;
+        break; // all equal
+      case 1:
+        v[i] = (i * hi) / std::max<int64_t>(len, 1);
+        break; // sorted
+      case 2:
+        v[i] = hi - 1 - (i * hi) / std::max<int64_t>(len, 1);
+        break;
+      case 3:
+        v[i] = static_cast<int64_t>(r() % std::min<int64_t>(hi, 3));
+        break;
+      default:
+        v[i] = static_cast<int64_t>(r() % hi);
+        break;
       }
     }
     if (len > 0 && u01() < 0.08) // sometimes out of range
@@ -500,8 +614,9 @@ std::vector<Buffer> seqfuse::fuzz::generateArgs(const ast::ProgramData &p, uint6
     for (int64_t i = 0; i < len; ++i) {
       int64_t v = static_cast<int64_t>(r() % 201) - 100;
       if (u01() < 0.05)
-        v = (r() & 1) ? std::numeric_limits<int32_t>::max() - static_cast<int64_t>(r() % 3)
-                      : std::numeric_limits<int32_t>::min() + static_cast<int64_t>(r() % 3);
+        v = (r() & 1)
+                ? std::numeric_limits<int32_t>::max() - static_cast<int64_t>(r() % 3)
+                : std::numeric_limits<int32_t>::min() + static_cast<int64_t>(r() % 3);
       if (b.type == DType::I32)
         b.as<int32_t>()[i] = static_cast<int32_t>(v);
       else
@@ -523,11 +638,12 @@ std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t
   testing::Outcome want = testing::runOn(interp, args);
   if (raisedError)
     *raisedError = want.error.has_value();
-  auto diff = [&](const testing::Outcome &got, const char *what) -> std::optional<Mismatch> {
+  auto diff = [&](const testing::Outcome &got,
+                  const char *what) -> std::optional<Mismatch> {
     if (want.error != got.error)
       return Mismatch{std::string(what) + ": interpreter error '" +
-                      want.error.value_or("none") + "' vs '" + got.error.value_or("none") +
-                      "'"};
+                      want.error.value_or("none") + "' vs '" +
+                      got.error.value_or("none") + "'"};
     for (size_t k = 0; k < args.size(); ++k)
       if (args[k].isTensor && !testing::sameBits(want.bufs[k], got.bufs[k]))
         return Mismatch{std::string(what) + ": tensor '" + p.data().args[k].name +

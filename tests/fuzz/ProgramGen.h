@@ -24,9 +24,26 @@ namespace seqfuse::fuzz {
 
 /// What one slot exercises.
 enum class Family {
-  Map, MaskedMap, Reduction, ArgBest, Scan, MemoryScan, Affine, ConditionalAffine,
-  Segmented, Order2, Compaction, Scatter, Histogram, NonLinear, StateCondition,
-  IndirectRAW, IndexAlias, Nested2D, Reverse, IntDivision,
+  Map,
+  MaskedMap,
+  Reduction,
+  ArgBest,
+  Scan,
+  MemoryScan,
+  Affine,
+  ConditionalAffine,
+  Segmented,
+  Order2,
+  Compaction,
+  Scatter,
+  Histogram,
+  NonLinear,
+  StateCondition,
+  IndirectRAW,
+  IndexAlias,
+  Nested2D,
+  Reverse,
+  IntDivision,
   kCount
 };
 const char *familyName(Family f);

@@ -86,8 +86,10 @@ int main(int argc, char **argv) {
     else if (a == "--verbose")
       c.verbose = true;
     else {
-      std::fprintf(stderr, "usage: %s [--seed=N] [--programs=K] [--args=R] [--seconds=T] "
-                           "[--random-seed] [--save=DIR] [--verbose]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--seed=N] [--programs=K] [--args=R] [--seconds=T] "
+                   "[--random-seed] [--save=DIR] [--verbose]\n",
+                   argv[0]);
       return 2;
     }
   }

@@ -373,8 +373,8 @@ private:
         llvm::count_if(accesses, [](const Access &a) { return a.write; }) > 1 ||
         store->getBlock() != loop.getBody())
       return sequential("it writes " + showAccess(*stores.front(), loop) +
-                            " among other statements; splitting a loop into several "
-                            "patterns (loop distribution) is not implemented yet",
+                            " among other statements it cannot be split from (they "
+                            "share memory or state, or something in the loop can raise)",
                         store);
     LoopPattern p;
     p.kind = Kind::Scatter;

@@ -42,22 +42,22 @@ class ArgumentTest : public ::testing::TestWithParam<Target> {};
 TEST_P(ArgumentTest, WrongCount) {
   Axpy f(GetParam());
   std::vector<float> x(4), y(4);
-  expectError<ArgumentError>([&] { f.k(x, y); },
-                             {"axpy expects 3 arguments, got 2",
-                              "axpy(x: in f32[n], y: inout f32[n], a: f32)"});
+  expectError<ArgumentError>(
+      [&] { f.k(x, y); },
+      {"axpy expects 3 arguments, got 2", "axpy(x: in f32[n], y: inout f32[n], a: f32)"});
 }
 
 TEST_P(ArgumentTest, WrongElementType) {
   Axpy f(GetParam());
   std::vector<double> x(4);
   std::vector<float> y(4);
-  expectError<ArgumentError>([&] { f.k(x, y, 2.0f); },
-                             {"argument 'x' (#1)", "expected element type f32",
-                              "got f64[4]"});
+  expectError<ArgumentError>(
+      [&] { f.k(x, y, 2.0f); },
+      {"argument 'x' (#1)", "expected element type f32", "got f64[4]"});
   std::vector<float> xf(4);
-  expectError<ArgumentError>([&] { f.k(xf, y, 2.0); },
-                             {"argument 'a' (#3)", "expected element type f32",
-                              "got scalar f64"});
+  expectError<ArgumentError>(
+      [&] { f.k(xf, y, 2.0); },
+      {"argument 'a' (#3)", "expected element type f32", "got scalar f64"});
 }
 
 TEST_P(ArgumentTest, SizeMismatchNamesBothShapes) {
@@ -89,18 +89,18 @@ TEST_P(ArgumentTest, FixedExtent) {
   int64_t good[] = {2, 3}, bad[] = {3, 2};
   k(Arg(data.data(), good));
   EXPECT_EQ(data, std::vector<int32_t>(6, 1));
-  expectError<ArgumentError>([&] { k(Arg(data.data(), bad)); },
-                             {"argument 'm' (#1)", "expected shape i32[2, 3]",
-                              "got i32[3, 2]"});
+  expectError<ArgumentError>(
+      [&] { k(Arg(data.data(), bad)); },
+      {"argument 'm' (#1)", "expected shape i32[2, 3]", "got i32[3, 2]"});
 }
 
 TEST_P(ArgumentTest, OutputOverlapsInput) {
   Axpy f(GetParam());
   std::vector<float> buf(8);
   std::span<float> x(buf.data(), 4), y(buf.data() + 2, 4);
-  expectError<ArgumentError>([&] { f.k(x, y, 1.0f); },
-                             {"argument 'y' (#2)", "overlaps argument 'x'",
-                              "must not share memory"});
+  expectError<ArgumentError>(
+      [&] { f.k(x, y, 1.0f); },
+      {"argument 'y' (#2)", "overlaps argument 'x'", "must not share memory"});
   // Adjacent, not overlapping: fine.
   std::span<float> y2(buf.data() + 4, 4);
   f.k(x, y2, 1.0f);
@@ -109,12 +109,14 @@ TEST_P(ArgumentTest, OutputOverlapsInput) {
 TEST_P(ArgumentTest, ConstOutputAndNullData) {
   Axpy f(GetParam());
   const std::vector<float> x(4), y(4);
-  expectError<ArgumentError>([&] { f.k(x, y, 1.0f); },
-                             {"argument 'y' (#2)", "writes it (inout)", "passed as const"});
+  expectError<ArgumentError>(
+      [&] { f.k(x, y, 1.0f); },
+      {"argument 'y' (#2)", "writes it (inout)", "passed as const"});
   std::vector<float> yy(4);
   int64_t shape[] = {4};
-  expectError<ArgumentError>([&] { f.k(Arg(static_cast<float *>(nullptr), shape), yy, 1.0f); },
-                             {"argument 'x' (#1)", "null data pointer"});
+  expectError<ArgumentError>(
+      [&] { f.k(Arg(static_cast<float *>(nullptr), shape), yy, 1.0f); },
+      {"argument 'x' (#1)", "null data pointer"});
   int64_t neg[] = {-1};
   expectError<ArgumentError>([&] { f.k(Arg(yy.data(), neg), yy, 1.0f); },
                              {"argument 'x' (#1)", "negative"});
@@ -142,9 +144,9 @@ TEST(CompileError, StateReadOutsideItsScope) {
     *s += y[i];
   });
   y[0] = *s; // s lives only inside the loop body
-  expectError<CompileError>([&] { compile(q); },
-                            {"state 's' is read outside the block that declares it",
-                             "ArgumentTest.cpp:"});
+  expectError<CompileError>(
+      [&] { compile(q); },
+      {"state 's' is read outside the block that declares it", "ArgumentTest.cpp:"});
 }
 
 TEST(CompileError, BadOptLevel) {

@@ -41,19 +41,29 @@ struct Buffer {
   Arg arg() {
     if (!isTensor) {
       switch (type) {
-      case DType::F32: return Arg(*as<float>());
-      case DType::F64: return Arg(*as<double>());
-      case DType::I32: return Arg(*as<int32_t>());
-      case DType::I64: return Arg(*as<int64_t>());
-      default: return Arg(*as<bool>());
+      case DType::F32:
+        return Arg(*as<float>());
+      case DType::F64:
+        return Arg(*as<double>());
+      case DType::I32:
+        return Arg(*as<int32_t>());
+      case DType::I64:
+        return Arg(*as<int64_t>());
+      default:
+        return Arg(*as<bool>());
       }
     }
     switch (type) {
-    case DType::F32: return Arg(as<float>(), shape);
-    case DType::F64: return Arg(as<double>(), shape);
-    case DType::I32: return Arg(as<int32_t>(), shape);
-    case DType::I64: return Arg(as<int64_t>(), shape);
-    default: return Arg(as<bool>(), shape);
+    case DType::F32:
+      return Arg(as<float>(), shape);
+    case DType::F64:
+      return Arg(as<double>(), shape);
+    case DType::I32:
+      return Arg(as<int32_t>(), shape);
+    case DType::I64:
+      return Arg(as<int64_t>(), shape);
+    default:
+      return Arg(as<bool>(), shape);
     }
   }
 };
@@ -116,11 +126,21 @@ inline std::string show(const Buffer &b) {
     s += i ? ", " : "";
     Buffer &m = const_cast<Buffer &>(b);
     switch (b.type) {
-    case DType::F32: s += std::to_string(m.as<float>()[i]); break;
-    case DType::F64: s += std::to_string(m.as<double>()[i]); break;
-    case DType::I32: s += std::to_string(m.as<int32_t>()[i]); break;
-    case DType::I64: s += std::to_string(m.as<int64_t>()[i]); break;
-    default: s += m.as<bool>()[i] ? "true" : "false"; break;
+    case DType::F32:
+      s += std::to_string(m.as<float>()[i]);
+      break;
+    case DType::F64:
+      s += std::to_string(m.as<double>()[i]);
+      break;
+    case DType::I32:
+      s += std::to_string(m.as<int32_t>()[i]);
+      break;
+    case DType::I64:
+      s += std::to_string(m.as<int64_t>()[i]);
+      break;
+    default:
+      s += m.as<bool>()[i] ? "true" : "false";
+      break;
     }
   }
   return s + (n > 40 ? ", ...]" : "]");
@@ -132,7 +152,13 @@ inline double randomFloat(std::mt19937_64 &rng, const GenOptions &o) {
     static const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
                                       std::numeric_limits<double>::infinity(),
                                       -std::numeric_limits<double>::infinity(),
-                                      0.0, -0.0, 1e-39, -1e-310, 3e38, -1e300, 1.0};
+                                      0.0,
+                                      -0.0,
+                                      1e-39,
+                                      -1e-310,
+                                      3e38,
+                                      -1e300,
+                                      1.0};
     return specials[rng() % (sizeof(specials) / sizeof(specials[0]))];
   }
   return o.floatLo + (o.floatHi - o.floatLo) * u01(rng);
@@ -179,11 +205,21 @@ inline std::vector<Buffer> generate(const ast::ProgramData &p, const GenOptions 
     std::uniform_int_distribution<int64_t> di(lo, hi);
     for (int64_t i = 0; i < n; ++i) {
       switch (a.type) {
-      case DType::F32: b.as<float>()[i] = static_cast<float>(randomFloat(rng, o)); break;
-      case DType::F64: b.as<double>()[i] = randomFloat(rng, o); break;
-      case DType::I32: b.as<int32_t>()[i] = static_cast<int32_t>(di(rng)); break;
-      case DType::I64: b.as<int64_t>()[i] = di(rng); break;
-      default: b.as<bool>()[i] = rng() & 1; break;
+      case DType::F32:
+        b.as<float>()[i] = static_cast<float>(randomFloat(rng, o));
+        break;
+      case DType::F64:
+        b.as<double>()[i] = randomFloat(rng, o);
+        break;
+      case DType::I32:
+        b.as<int32_t>()[i] = static_cast<int32_t>(di(rng));
+        break;
+      case DType::I64:
+        b.as<int64_t>()[i] = di(rng);
+        break;
+      default:
+        b.as<bool>()[i] = rng() & 1;
+        break;
       }
     }
   }
@@ -207,8 +243,9 @@ inline Outcome runOn(const Kernel &k, std::vector<Buffer> bufs) {
 inline void expectSame(const Outcome &want, const Outcome &got, const ast::ProgramData &p,
                        const std::string &what, int trial) {
   ASSERT_EQ(want.error.has_value(), got.error.has_value())
-      << what << " trial " << trial << ": interpreter error: "
-      << want.error.value_or("none") << "; " << what << " error: " << got.error.value_or("none");
+      << what << " trial " << trial
+      << ": interpreter error: " << want.error.value_or("none") << "; " << what
+      << " error: " << got.error.value_or("none");
   if (want.error)
     EXPECT_EQ(*want.error, *got.error) << what << " trial " << trial;
   for (size_t k = 0; k < want.bufs.size(); ++k)

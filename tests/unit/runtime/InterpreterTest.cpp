@@ -5,8 +5,8 @@
 // the run-time checks (which must fail before the access, like the loop).
 //
 //===----------------------------------------------------------------------===//
-#include "seqfuse/dsl/EmitLoopForm.h"
 #include "seqfuse/runtime/Interpreter.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
 #include "seqfuse/runtime/Kernel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

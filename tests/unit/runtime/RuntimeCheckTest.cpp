@@ -111,7 +111,8 @@ TEST(RuntimeCheck, UncheckedModeSkipsChecks) {
   Kernel checked = compile(p);
   Kernel fast = compile(p, Target::cpu(), Options{.checked = false});
   EXPECT_THAT(checked.ir(Stage::Checked), HasSubstr("seqfuse_rt_check_failed"));
-  EXPECT_THAT(fast.ir(Stage::Checked), ::testing::Not(HasSubstr("seqfuse_rt_check_failed")));
+  EXPECT_THAT(fast.ir(Stage::Checked),
+              ::testing::Not(HasSubstr("seqfuse_rt_check_failed")));
   std::vector<float> tData(5, 0.0f);
   std::vector<int64_t> idxData{4, 0, 4};
   std::vector<float> mData{1, 2, 3};
