@@ -45,16 +45,16 @@ std::string libmName(Operation *op, Type t) {
 struct MathToRuntime : seqfuse::impl::MathToRuntimePassBase<MathToRuntime> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<std::pair<Operation *, std::string>> todo;
+    SmallVector<std::pair<Operation *, std::string>> rewrites;
     module.walk([&](Operation *op) {
       if (op->getNumResults() != 1 || op->getDialect() == nullptr ||
           !isa<math::MathDialect>(op->getDialect()))
         return;
       std::string name = libmName(op, op->getResult(0).getType());
       if (!name.empty())
-        todo.push_back({op, seqfuse::kMathRuntimePrefix + name});
+        rewrites.push_back({op, seqfuse::kMathRuntimePrefix + name});
     });
-    for (auto &[op, callee] : todo) {
+    for (auto &[op, callee] : rewrites) {
       Type t = op->getResult(0).getType();
       if (!module.lookupSymbol(callee)) {
         OpBuilder mb(module.getBodyRegion());

@@ -371,17 +371,17 @@ struct RaiseScatters
 /// nest, or one inside a pattern op) with its reason.
 struct KeepSequential : seqfuse::impl::KeepSequentialPassBase<KeepSequential> {
   void runOnOperation() override {
-    SmallVector<scf::ForOp> todo;
+    SmallVector<scf::ForOp> kept;
     getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (isa<SequentialOp>(op))
         return WalkResult::skip();
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        todo.push_back(loop);
+        kept.push_back(loop);
         return WalkResult::skip();
       }
       return WalkResult::advance();
     });
-    for (scf::ForOp loop : todo) {
+    for (scf::ForOp loop : kept) {
       LoopPattern p = classifyLoop(loop);
       std::string reason =
           p.kind == Kind::Sequential ? p.reason : "a pattern pass did not run on it";
