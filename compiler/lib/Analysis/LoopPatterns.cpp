@@ -308,7 +308,7 @@ public:
       for (const Access &a : accesses)
         if (a.memref == m)
           of.push_back(&a);
-      if (!ownedDim(of, loop))
+      if (!ownedDim(of, loop) && !counterOwned(of))
         unowned.push_back(m);
     }
     if (!unowned.empty())
@@ -325,6 +325,33 @@ private:
   scf::ForOp loop;
   SmallVector<Access> accesses;
   llvm::SetVector<Value> written;
+
+  /// Stream compaction: every access is a store `m[k] = ...` inside
+  /// `if (p)`, k a state whose update is `k' = p ? k + 1 : k`. k grows
+  /// by one exactly when m[k] is written, so no two iterations write the same
+  /// element and none reads one.
+  bool counterOwned(ArrayRef<const Access *> accesses) {
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    for (const Access *a : accesses) {
+      if (!a->write || a->indices.size() != 1)
+        return false;
+      auto ifOp = dyn_cast<scf::IfOp>(a->op->getParentOp());
+      auto arg = dyn_cast<BlockArgument>(a->indices[0]);
+      if (!ifOp || ifOp->getBlock() != loop.getBody() || !arg ||
+          arg.getOwner() != loop.getBody() || arg.getArgNumber() == 0 ||
+          a->op->getParentRegion() != &ifOp.getThenRegion())
+        return false;
+      unsigned k = arg.getArgNumber() - 1; // after the induction variable
+      auto sel = yield.getOperand(k).getDefiningOp<arith::SelectOp>();
+      if (!sel || sel.getCondition() != ifOp.getCondition() || sel.getFalseValue() != arg)
+        return false;
+      auto inc = sel.getTrueValue().getDefiningOp<arith::AddIOp>();
+      if (!inc || !((inc.getLhs() == arg && constIndex(inc.getRhs()) == 1) ||
+                    (inc.getRhs() == arg && constIndex(inc.getLhs()) == 1)))
+        return false;
+    }
+    return true;
+  }
 
   LoopPattern sequential(std::string reason, Operation *at) {
     LoopPattern p;

@@ -41,14 +41,14 @@ struct InsertRuntimeChecks
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn.isExternal() || fn->hasAttr(seqfuse::kCheckedAttr))
         continue;
-      SmallVector<Operation *> todo;
+      SmallVector<Operation *> guarded;
       fn.walk([&](Operation *op) {
         if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
                 arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::FloorDivSIOp,
                 arith::CeilDivUIOp>(op))
-          todo.push_back(op);
+          guarded.push_back(op);
       });
-      for (Operation *op : todo)
+      for (Operation *op : guarded)
         any |= guard(op);
       fn->setAttr(seqfuse::kCheckedAttr, UnitAttr::get(&getContext()));
     }

@@ -157,3 +157,33 @@ func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %c: memref<?xi1>, %out: 
   }
   return %r : f64
 }
+
+// -----
+
+// The compaction loop after seqfuse-speculate-branches: out[k] is written
+// once per increment of k, so out is conflict-free; k is an exclusive scan
+// (the body's store sees k before the update).
+// CHECK-LABEL: func.func @compaction
+// CHECK: seqfuse.scan
+// CHECK: } body {
+// CHECK: ^bb0(%{{.*}}: index, %{{.*}}: index, %[[K:.*]]: index):
+// CHECK:   scf.if
+// CHECK:     memref.store %{{.*}}, %{{.*}}[%[[K]]] : memref<?xf32>
+// CHECK: inclusive = false, kind = "affine"
+func.func @compaction(%v: memref<?xf32>, %out: memref<?xf32>) -> index {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%k = %c0) -> (index) {
+    %x = memref.load %v[%i] : memref<?xf32>
+    %p = arith.cmpf ogt, %x, %z : f32
+    %k1 = arith.addi %k, %c1 : index
+    %next = arith.select %p, %k1, %k : index
+    scf.if %p {
+      memref.store %x, %out[%k] : memref<?xf32>
+    }
+    scf.yield %next : index
+  }
+  return %r : index
+}

@@ -51,3 +51,36 @@ func.func @kept(%t: memref<?xf32>, %j: index, %c: i1, %x: f32) -> f32 {
   }
   return %r : f32
 }
+
+// -----
+
+// Stream compaction: the counter's update is selected before the branch, the
+// store stays under the condition (using k before the increment).
+// CHECK-LABEL: func.func @compaction
+// CHECK: scf.for %[[I:.*]] = {{.*}} iter_args(%[[K:.*]] = %{{.*}}) -> (index) {
+// CHECK:   %[[P:.*]] = arith.cmpf ogt
+// CHECK:   %[[K1:.*]] = arith.addi %[[K]], %{{.*}} : index
+// CHECK:   %[[NEXT:.*]] = arith.select %[[P]], %[[K1]], %[[K]] : index
+// CHECK:   scf.if %[[P]] {
+// CHECK:     memref.store %{{.*}}, %{{.*}}[%[[K]]] : memref<?xf32>
+// CHECK:   }
+// CHECK:   scf.yield %[[NEXT]] : index
+func.func @compaction(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %out: memref<?xf32>) -> index {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%k = %c0) -> (index) {
+    %x = memref.load %v[%i] : memref<?xf32>
+    %p = arith.cmpf ogt, %x, %z : f32
+    %k2 = scf.if %p -> (index) {
+      memref.store %x, %out[%k] : memref<?xf32>
+      %k1 = arith.addi %k, %c1 : index
+      scf.yield %k1 : index
+    } else {
+      scf.yield %k : index
+    }
+    scf.yield %k2 : index
+  }
+  return %r : index
+}

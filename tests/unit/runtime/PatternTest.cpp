@@ -415,3 +415,29 @@ TEST(Patterns, IntegerSegmentedScan) {
   EXPECT_EQ(os, (std::vector<int64_t>{1, 3, 3, 7, 5}));
 }
 } // namespace
+
+namespace {
+TEST(Patterns, StreamCompaction) {
+  Program p("compact");
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto count = p.output<int64_t>("count", {1});
+  auto k = p.state<Index>("k", 0);
+  loop(0, v.size(0), [&](Var i) {
+    if_(v[i] > 0.0f, [&] {
+      out[k] = v[i];
+      k += 1;
+    });
+  });
+  count[0] = cast<int64_t>(k);
+  Kernel kern = compile(p);
+  Remark r = only(kern, "scan");
+  EXPECT_THAT(r.detail, HasSubstr("exclusive"));
+  EXPECT_EQ(differential(p), 0);
+  std::vector<float> vs{1, -2, 3, 0, 5}, os(5, 9.0f);
+  std::vector<int64_t> c(1);
+  kern(vs, os, c);
+  EXPECT_EQ(os, (std::vector<float>{1, 3, 5, 9, 9}));
+  EXPECT_EQ(c[0], 3);
+}
+} // namespace

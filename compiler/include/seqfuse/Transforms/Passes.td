@@ -141,6 +141,11 @@ def SpeculateBranchesPass : Pass<"seqfuse-speculate-branches"> {
     Then evaluating both branches is unobservable, and a state updated under
     `if_` becomes a select the fold analysis understands (e.g. a conditional
     affine update `if (c) x = a*x + b`).
+
+    When the branches also store, only the yielded values are selected (if
+    computing them early cannot raise and reads nothing the branch writes),
+    and the stores stay in an scf.if without results:
+    `if (p) { out[k] = v; k = k + 1 }` => `k' = select(p, k + 1, k); if (p) { out[k] = v }`.
   }];
 }
 
