@@ -31,7 +31,7 @@ std::optional<std::string> dimName(Value memref, int64_t d) {
     return std::nullopt;
   auto dims =
       fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
-  if (!dims || d >= static_cast<int64_t>(dims.size()))
+  if (!dims || d < 0 || d >= static_cast<int64_t>(dims.size()))
     return std::nullopt;
   auto s = dyn_cast<StringAttr>(dims[d]);
   if (!s || s.getValue() == "?")
@@ -58,7 +58,10 @@ bool boundedByExtent(Value ub, Value m, int64_t d) {
     return !mt.isDynamicDim(d) && *c <= mt.getDimSize(d);
   if (auto dim = ub.getDefiningOp<memref::DimOp>()) {
     auto dd = constIndex(dim.getIndex());
-    return dd && sameExtent(dim.getSource(), *dd, m, d);
+    auto src = dyn_cast<MemRefType>(dim.getSource().getType());
+    // A dimension index out of range (memref.dim %m, -1) proves nothing.
+    return dd && src && *dd >= 0 && *dd < src.getRank() &&
+           sameExtent(dim.getSource(), *dd, m, d);
   }
   return false;
 }

@@ -82,3 +82,23 @@ func.func @div(%a: i32, %b: i32) -> (i32, i32) {
   %q3 = arith.divsi %a, %c3 : i32
   return %q, %q3 : i32, i32
 }
+
+// -----
+
+// Found by tests/fuzz/ir_fuzz.py (it crashed the bounds proof): a loop bound
+// from memref.dim with an out-of-range dimension proves nothing; the access
+// is checked.
+// CHECK-LABEL: func.func @bad_dim
+// CHECK: scf.for
+// CHECK: func.call @seqfuse_rt_check_failed
+func.func @bad_dim(%x: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %cm1 = arith.constant -1 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %cm1 : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    memref.store %v, %x[%i] : memref<?xf32>
+  }
+  return
+}
