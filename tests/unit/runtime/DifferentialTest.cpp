@@ -228,20 +228,4 @@ TEST(Differential, FixedShapesAndScalarParams) {
   EXPECT_EQ(differential(p), 0);
 }
 
-TEST(Differential, StreamCompactionCounter) {
-  Program p("compact");
-  auto v = p.input<float>("v");
-  auto out = p.output<float>("out", {v.size(0)});
-  auto count = p.output<int64_t>("count", {1});
-  auto k = p.state<Index>("k", 0);
-  loop(0, v.size(0), [&](Var i) {
-    if_(v[i] > 0.0f, [&] {
-      out[k] = v[i];
-      k += 1;
-    });
-  });
-  count[0] = cast<int64_t>(k);
-  EXPECT_EQ(differential(p), 0);
-}
-
 } // namespace

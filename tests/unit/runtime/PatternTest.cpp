@@ -231,10 +231,6 @@ TEST(Patterns, SecondOrderRecurrenceStaysSequential) {
   EXPECT_EQ(differential(p), 0);
 }
 
-} // namespace
-
-namespace {
-
 TEST(Patterns, AffineRecurrences) {
   Program p("affine");
   auto v = p.input<float>("v");
@@ -264,9 +260,6 @@ TEST(Patterns, AffineRecurrences) {
   EXPECT_EQ(differential(p), 0);
 }
 
-} // namespace
-
-namespace {
 TEST(Patterns, ConditionalUpdatesUnderIf) {
   Program p("cond_updates");
   auto v = p.input<double>("v");
@@ -289,9 +282,7 @@ TEST(Patterns, ConditionalUpdatesUnderIf) {
   EXPECT_EQ(r[0].pattern, "scan") << k.reportText();
   EXPECT_EQ(differential(p), 0);
 }
-} // namespace
 
-namespace {
 TEST(Patterns, LoopDistribution) {
   Program p("distributed");
   auto n = p.dim("n");
@@ -350,9 +341,7 @@ TEST(Patterns, NoDistributionWhenAStatementMayRaise) {
   o.indexInto["idx"] = {"t", 1};
   differential(p, o);
 }
-} // namespace
 
-namespace {
 TEST(Patterns, ArgMinArgMax) {
   Program p("argbest");
   auto v = p.input<float>("v");
@@ -392,9 +381,7 @@ TEST(Patterns, ArgMinArgMax) {
   kern(vs, ks, out);
   EXPECT_EQ(out, (std::vector<int64_t>{1, 2, 9, 1}));
 }
-} // namespace
 
-namespace {
 TEST(Patterns, IntegerSegmentedScan) {
   Program p("segmented");
   auto v = p.input<int64_t>("v");
@@ -414,9 +401,7 @@ TEST(Patterns, IntegerSegmentedScan) {
   k(vs, Arg(reinterpret_cast<bool *>(fl.data()), shape), os);
   EXPECT_EQ(os, (std::vector<int64_t>{1, 3, 3, 7, 5}));
 }
-} // namespace
 
-namespace {
 TEST(Patterns, StreamCompaction) {
   Program p("compact");
   auto v = p.input<float>("v");
