@@ -400,16 +400,36 @@ void buildSlot(Gen &g, Family f) {
     return;
   }
   case Family::Segmented: {
-    auto x = s.p.state<int64_t>("x", 0);
-    loop(0, s.n, [&](Var i) {
-      auto v = expr<int64_t>(g, i, 1);
-      if (g.chance(0.5)) {
-        x = select(s.c[i], v, x + v);
+    // x = c ? v : x ⊕ w, integers (affine with a = 0) or floats (a (flag,
+    // value) scan), any monoid, sometimes with a third "keep" branch.
+    int op = g.pick(4);
+    auto combine = [&](auto x, auto v) {
+      return op == 0 ? x + v : op == 1 ? x * v : op == 2 ? max(x, v) : min(v, x);
+    };
+    auto body = [&](auto x, auto v, auto w, auto out, Var i) {
+      int form = g.pick(3);
+      if (form == 0) {
+        x = select(s.c[i], v, combine(x, w));
+      } else if (form == 1) {
+        if_(s.c[i], [&] { x = v; }).else_([&] { x = combine(x, w); });
       } else {
-        if_(s.c[i], [&] { x = v; }).else_([&] { x = x + v; });
+        if_(s.c[i], [&] { x = v; }).else_([&] {
+          if_(w > v, [&] { x = combine(x, w); });
+        });
       }
-      s.lx[i] = x;
-    });
+      out[i] = x;
+    };
+    if (g.chance(0.5)) {
+      auto x = s.p.state<int64_t>("x", 0);
+      loop(0, s.n, [&](Var i) {
+        body(x, expr<int64_t>(g, i, 1), expr<int64_t>(g, i, 1), s.lx, i);
+      });
+    } else {
+      auto x = s.p.state<double>("x", 0.0);
+      loop(0, s.n, [&](Var i) {
+        body(x, expr<double>(g, i, 1), expr<double>(g, i, 1), s.dx, i);
+      });
+    }
     return;
   }
   case Family::Order2: {

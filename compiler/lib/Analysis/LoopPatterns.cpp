@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -70,6 +71,17 @@ SmallVector<Value> LoopPattern::Fold::roots() const {
   SmallVector<Value> out;
   if (compare)
     return SmallVector<Value>(picks.begin(), picks.end());
+  if (tree) {
+    for (Operation *op : ops)
+      if (auto sel = dyn_cast<arith::SelectOp>(op))
+        out.push_back(sel.getCondition());
+    for (auto [v, kind] : llvm::zip(leaves, leafKinds))
+      if (kind == 'r')
+        out.push_back(v);
+      else if (kind == 'o')
+        out.push_back(v.getDefiningOp()->getOperand(1 - stateOperand));
+    return out;
+  }
   if (monoid != "affine") {
     out.push_back(update->getOperand(1 - stateOperand));
     return out;
@@ -503,6 +515,72 @@ private:
     return true;
   }
 
+  /// y as a tree of selects on free conditions over the leaves s, s ⊕ w
+  /// (w free, one ⊕ with the state on one side) and free resets.
+  bool matchSelectTree(Value y, Value s, LoopPattern::Fold &f,
+                       llvm::function_ref<uint64_t(Value)> maskOf) {
+    auto isFree = [&](Value v) { return maskOf(v) == 0; };
+    std::function<bool(Value, int)> visit = [&](Value v, int depth) -> bool {
+      if (depth > 16)
+        return false;
+      if (v == s) {
+        f.leaves.push_back(v);
+        f.leafKinds.push_back('k');
+        return true;
+      }
+      if (isFree(v)) {
+        f.leaves.push_back(v);
+        f.leafKinds.push_back('r');
+        return true;
+      }
+      Operation *d = v.getDefiningOp();
+      if (!d || d->getBlock() != loop.getBody())
+        return false;
+      if (auto sel = dyn_cast<arith::SelectOp>(d)) {
+        if (!isFree(sel.getCondition()))
+          return false;
+        f.ops.push_back(sel);
+        return visit(sel.getTrueValue(), depth + 1) &&
+               visit(sel.getFalseValue(), depth + 1);
+      }
+      if (monoidOf(d).empty() || d->getNumOperands() != 2)
+        return false;
+      int side = d->getOperand(0) == s ? 0 : d->getOperand(1) == s ? 1 : -1;
+      if (side < 0 || !isFree(d->getOperand(1 - side)))
+        return false;
+      if (!f.treeOp) {
+        f.treeOp = d;
+        f.stateOperand = side;
+      } else if (d->getName() != f.treeOp->getName() ||
+                 d->getAttrDictionary() != f.treeOp->getAttrDictionary() ||
+                 side != static_cast<int>(f.stateOperand)) {
+        return false;
+      }
+      f.ops.push_back(d);
+      f.leaves.push_back(v);
+      f.leafKinds.push_back('o');
+      return true;
+    };
+    if (!y.getDefiningOp<arith::SelectOp>() || !visit(y, 0))
+      return false;
+    f.tree = y;
+    bool resets = f.segmented();
+    std::string op = f.treeOp ? monoidOf(f.treeOp) : "";
+    if (!resets && op.empty())
+      return false; // select(c, s, s): nothing to fold
+    f.monoid = resets ? (op.empty() ? "reset" : "segmented-" + op) : op;
+    return true;
+  }
+
+  /// `f` with only its state and update kept (after a failed match).
+  static LoopPattern::Fold &resetFold(LoopPattern::Fold &f) {
+    LoopPattern::Fold fresh;
+    fresh.states = f.states;
+    fresh.update = f.update;
+    f = fresh;
+    return f;
+  }
+
   LoopPattern classifyFold() {
     unsigned n = loop.getNumRegionIterArgs();
     if (n > 64)
@@ -581,12 +659,13 @@ private:
         f.stateOperand = u->getOperand(0) == s ? 0 : 1;
         f.monoid = monoid;
         f.ops.push_back(u);
-      } else if (!inBody || !matchAffine(y, s, f, maskOf)) {
+      } else if (!inBody || !(matchAffine(y, s, f, maskOf) ||
+                              matchSelectTree(y, s, resetFold(f), maskOf))) {
         return sequential(
             "the update of state '" + name + "' is not of the form " + name + " = " +
                 name + " op c with an associative op (+ * min max & | ^), nor " + name +
-                " = a*" + name + " + b, nor a select-by-order (argmin/argmax), with c, " +
-                "a, b free of the state",
+                " = a*" + name + " + b, nor a select-by-order (argmin/argmax), nor " +
+                "a select of those and resets, with c, a, b free of the state",
             u ? u : loop.getOperation());
       }
       if (auto fail = account(f))

@@ -24,6 +24,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <functional>
+
 namespace seqfuse {
 #define GEN_PASS_DEF_RAISEMAPSPASS
 #define GEN_PASS_DEF_RAISEFOLDSPASS
@@ -76,7 +78,7 @@ void raiseMap(scf::ForOp loop) {
 unsigned slotsOf(const LoopPattern::Fold &f) {
   if (f.compare)
     return f.states.size();
-  return f.monoid == "affine" ? 2 : 1;
+  return f.monoid == "affine" || f.segmented() ? 2 : 1;
 }
 
 Value constantLike(OpBuilder &b, Location loc, Type t, double f, int64_t i) {
@@ -107,6 +109,42 @@ SmallVector<Value> affineElement(OpBuilder &b, Location loc, Type t,
   Value c = m.lookupOrDefault(f.cond);
   return {arith::SelectOp::create(b, loc, c, a0, a1),
           arith::SelectOp::create(b, loc, c, b0, b1)};
+}
+
+/// The element of a select tree: per leaf (is a reset, value), selected as
+/// the loop selects: a reset r is (true, r), s ⊕ w is (false, w), s itself is
+/// (false, identity of ⊕). Without resets only the values.
+SmallVector<Value> treeElement(OpBuilder &b, Location loc, Type t,
+                               const LoopPattern::Fold &f, IRMapping &m) {
+  bool seg = f.segmented();
+  auto flag = [&](bool v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(v));
+  };
+  std::function<std::pair<Value, Value>(Value)> emit =
+      [&](Value v) -> std::pair<Value, Value> {
+    for (auto [leaf, kind] : llvm::zip(f.leaves, f.leafKinds)) {
+      if (leaf != v)
+        continue;
+      if (kind == 'r')
+        return {seg ? flag(true) : Value(), m.lookupOrDefault(v)};
+      Value val;
+      if (kind == 'o')
+        val = m.lookupOrDefault(v.getDefiningOp()->getOperand(1 - f.stateOperand));
+      else if (TypedAttr id = monoidIdentity(f.treeOp ? monoidOf(f.treeOp) : "add", t))
+        val = arith::ConstantOp::create(b, loc, id);
+      return {seg ? flag(false) : Value(), val};
+    }
+    auto sel = v.getDefiningOp<arith::SelectOp>();
+    Value c = m.lookupOrDefault(sel.getCondition());
+    auto [ft, vt] = emit(sel.getTrueValue());
+    auto [fe, ve] = emit(sel.getFalseValue());
+    return {seg ? (Value)arith::SelectOp::create(b, loc, c, ft, fe) : Value(),
+            arith::SelectOp::create(b, loc, c, vt, ve)};
+  };
+  auto [fl, val] = emit(f.tree);
+  if (seg)
+    return {fl, val};
+  return {val};
 }
 
 template <class FoldOp>
@@ -148,6 +186,9 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
           elems.push_back(m.lookupOrDefault(v));
       else if (f.monoid == "affine")
         llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
+      else if (f.tree)
+        llvm::append_range(elems,
+                           treeElement(b, loc, accTypes[slot + slotsOf(f) - 1], f, m));
       else
         elems.push_back(m.lookupOrDefault(f.update->getOperand(1 - f.stateOperand)));
       slot += slotsOf(f);
@@ -185,11 +226,25 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
         Value ab = mul(xa, accB);
         next.push_back(fl ? (Value)arith::AddFOp::create(b, loc, ab, xb)
                           : (Value)arith::AddIOp::create(b, loc, ab, xb));
+      } else if (f.segmented()) {
+        // (f1, a1) then (f2, a2) => (f1 | f2, f2 ? a2 : a1 ⊕ a2).
+        Value f1 = blk->getArgument(slot), a1 = blk->getArgument(slot + 1);
+        Value f2 = blk->getArgument(n + slot), a2 = blk->getArgument(n + slot + 1);
+        next.push_back(arith::OrIOp::create(b, loc, f1, f2));
+        Value kept = a1;
+        if (f.treeOp) {
+          IRMapping m;
+          m.map(f.treeOp->getOperand(f.stateOperand), a1);
+          m.map(f.treeOp->getOperand(1 - f.stateOperand), a2);
+          kept = b.clone(*f.treeOp, m)->getResult(0);
+        }
+        next.push_back(arith::SelectOp::create(b, loc, f2, a2, kept));
       } else {
+        Operation *op = f.tree ? f.treeOp : f.update;
         IRMapping m;
-        m.map(f.update->getOperand(f.stateOperand), blk->getArgument(slot));
-        m.map(f.update->getOperand(1 - f.stateOperand), blk->getArgument(n + slot));
-        next.push_back(b.clone(*f.update, m)->getResult(0));
+        m.map(op->getOperand(f.stateOperand), blk->getArgument(slot));
+        m.map(op->getOperand(1 - f.stateOperand), blk->getArgument(n + slot));
+        next.push_back(b.clone(*op, m)->getResult(0));
       }
       slot += slotsOf(f);
     }
@@ -209,8 +264,14 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
                                       : (Attribute)b.getIntegerAttr(t, 1));
       ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
                                       : (Attribute)b.getIntegerAttr(t, 0));
+    } else if (f.segmented()) {
+      Type vt = accTypes[slot + 1];
+      TypedAttr id = f.treeOp ? monoidIdentity(monoidOf(f.treeOp), vt) : b.getZeroAttr(vt);
+      allIds &= static_cast<bool>(id);
+      ids.push_back(b.getBoolAttr(false));
+      ids.push_back(id);
     } else {
-      TypedAttr id = monoidIdentity(f.monoid, t);
+      TypedAttr id = monoidIdentity(f.tree ? monoidOf(f.treeOp) : f.monoid, t);
       allIds &= static_cast<bool>(id);
       ids.push_back(id);
     }
@@ -236,6 +297,9 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
       if (f.monoid == "affine") {
         accTypes.push_back(t);
         init.push_back(constantLike(b, loc, t, 1.0, 1));
+      } else if (f.segmented()) { // (flag, x0): the flag does not matter
+        accTypes.push_back(b.getI1Type());
+        init.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
       }
       stateSlot[k] = accTypes.size();
       accTypes.push_back(t);

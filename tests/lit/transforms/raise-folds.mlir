@@ -187,3 +187,70 @@ func.func @compaction(%v: memref<?xf32>, %out: memref<?xf32>) -> index {
   }
   return %r : index
 }
+
+// -----
+
+// x = flag[i] ? v[i] : x + v[i] on floats: a segmented scan over
+// (reset flag, value), combiner (f1 | f2, f2 ? a2 : a1 + a2).
+// CHECK-LABEL: func.func @segmented_float
+// CHECK: %[[F:.*]] = arith.constant false
+// CHECK: %[[R:.*]]:2 = seqfuse.scan %{{.*}} to %{{.*}} init(%[[F]], %{{.*}} : i1, f32) element {
+// CHECK: ^bb0(%[[I:.*]]: index):
+// CHECK:   %[[FL:.*]] = memref.load %{{.*}}[%[[I]]] : memref<?xi1>
+// CHECK:   %[[V:.*]] = memref.load %{{.*}}[%[[I]]] : memref<?xf32>
+// CHECK:   %[[T:.*]] = arith.constant true
+// CHECK:   %[[NF:.*]] = arith.constant false
+// CHECK:   %[[EF:.*]] = arith.select %[[FL]], %[[T]], %[[NF]] : i1
+// CHECK:   %[[EV:.*]] = arith.select %[[FL]], %[[V]], %[[V]] : f32
+// CHECK:   seqfuse.yield %[[EF]], %[[EV]] : i1, f32
+// CHECK: } combiner {
+// CHECK: ^bb0(%[[F1:.*]]: i1, %[[A1:.*]]: f32, %[[F2:.*]]: i1, %[[A2:.*]]: f32):
+// CHECK:   %[[OR:.*]] = arith.ori %[[F1]], %[[F2]] : i1
+// CHECK:   %[[SUM:.*]] = arith.addf %[[A1]], %[[A2]] : f32
+// CHECK:   %[[NEXT:.*]] = arith.select %[[F2]], %[[A2]], %[[SUM]] : f32
+// CHECK:   seqfuse.yield %[[OR]], %[[NEXT]] : i1, f32
+// CHECK: } body {
+// CHECK: ^bb0(%[[BI:.*]]: index, %{{.*}}: i1, %[[X:.*]]: f32):
+// CHECK:   memref.store %[[X]], %{{.*}}[%[[BI]]] : memref<?xf32>
+// CHECK: } {at = "{{.*}}", identity = [false, -0.000000e+00 : f32], kind = "segmented-add"} -> i1, f32
+// CHECK: return %[[R]]#1
+func.func @segmented_float(%v: memref<?xf32>, %flag: memref<?xi1>, %out: memref<?xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %z) -> (f32) {
+    %f = memref.load %flag[%i] : memref<?xi1>
+    %a = memref.load %v[%i] : memref<?xf32>
+    %s = arith.addf %x, %a : f32
+    %y = arith.select %f, %a, %s : f32
+    memref.store %y, %out[%i] : memref<?xf32>
+    scf.yield %y : f32
+  }
+  return %r : f32
+}
+
+// -----
+
+// if (c[i]) m = max(m, v[i]): a masked reduction, the identity where c fails.
+// CHECK-LABEL: func.func @masked_max
+// CHECK: seqfuse.reduce
+// CHECK:   %[[NI:.*]] = arith.constant 0xFF800000 : f32
+// CHECK:   arith.select %{{.*}}, %{{.*}}, %[[NI]] : f32
+// CHECK: } combiner {
+// CHECK:   arith.maximumf
+// CHECK: identity = [0xFF800000 : f32], kind = "max"}
+func.func @masked_max(%v: memref<?xf32>, %c: memref<?xi1>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%m = %z) -> (f32) {
+    %f = memref.load %c[%i] : memref<?xi1>
+    %a = memref.load %v[%i] : memref<?xf32>
+    %s = arith.maximumf %m, %a : f32
+    %y = arith.select %f, %s, %m : f32
+    scf.yield %y : f32
+  }
+  return %r : f32
+}

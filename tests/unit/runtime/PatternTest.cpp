@@ -402,6 +402,75 @@ TEST(Patterns, IntegerSegmentedScan) {
   EXPECT_EQ(os, (std::vector<int64_t>{1, 3, 3, 7, 5}));
 }
 
+TEST(Patterns, FloatSegmentedScans) {
+  // x = flag ? v : x ⊕ w for every monoid, on floats (where 0*x is not 0,
+  // so the affine form with a = 0 would not be exact): a (flag, value) scan.
+  Program p("fsegmented");
+  auto v = p.input<float>("v");
+  auto w = p.input<double>("w", {v.size(0)});
+  auto flag = p.input<bool>("flag", {v.size(0)});
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto sum = p.output<float>("sum", {v.size(0)});
+  auto prod = p.output<double>("prod", {v.size(0)});
+  auto mx = p.output<float>("mx", {v.size(0)});
+  auto last = p.output<double>("last", {v.size(0)});
+  auto s = p.state<float>("s", 0.0f);
+  auto m = p.state<double>("m", 1.0);
+  auto hi = p.state<float>("hi", -1.0f);
+  auto l = p.state<double>("l", 0.0);
+  loop(0, v.size(0), [&](Var i) {
+    if_(flag[i], [&] { s = v[i]; }).else_([&] { s = s + v[i]; }); // segmented sum
+    m = select(flag[i], w[i], w[i] * m);                           // state on the right
+    // Three-way: reset, accumulate, or keep.
+    if_(flag[i], [&] { hi = -v[i]; }).else_([&] {
+      if_(c[i], [&] { hi.maxWith(v[i]); });
+    });
+    if_(c[i], [&] { l = w[i]; }); // the last w where c
+    sum[i] = s;
+    prod[i] = m;
+    mx[i] = hi;
+    last[i] = l;
+  });
+  Kernel k = compile(p);
+  Remark r = only(k, "scan");
+  EXPECT_THAT(r.detail,
+              HasSubstr("operator segmented-add,segmented-mul,segmented-max,reset"));
+  EXPECT_EQ(differential(p), 0);
+  std::vector<float> vs{1, 2, 3, 4, 5}, ss(5), ms(5);
+  std::vector<double> ws{2, 3, 4, 5, 6}, ps(5), ls(5);
+  std::vector<char> fl{0, 0, 1, 0, 1}, cs{1, 0, 0, 1, 0};
+  int64_t shape[] = {5};
+  auto *flp = reinterpret_cast<bool *>(fl.data());
+  auto *csp = reinterpret_cast<bool *>(cs.data());
+  k(vs, ws, Arg(flp, shape), Arg(csp, shape), ss, ps, ms, ls);
+  EXPECT_EQ(ss, (std::vector<float>{1, 3, 3, 7, 5}));
+  EXPECT_EQ(ps, (std::vector<double>{2, 6, 4, 20, 6}));
+  EXPECT_EQ(ms, (std::vector<float>{1, 1, -3, 4, -5}));
+  EXPECT_EQ(ls, (std::vector<double>{2, 2, 2, 5, 5}));
+}
+
+TEST(Patterns, MaskedMonoidFolds) {
+  // if (c) acc = max(acc, v): the element is v where c, the identity elsewhere.
+  Program p("masked_fold");
+  auto v = p.input<float>("v");
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto out = p.output<float>("out", {2});
+  auto hi = p.state<float>("hi", -1e30f);
+  auto lo = p.state<int32_t>("lo", 1000);
+  loop(0, v.size(0), [&](Var i) {
+    if_(c[i], [&] { hi.maxWith(v[i]); });
+    lo = select(c[i], lo, min(cast<int32_t>(v[i]), lo));
+  });
+  out[0] = hi;
+  out[1] = cast<float>(lo);
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_GE(r.size(), 1u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "reduce") << k.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("operator max,min"));
+  EXPECT_EQ(differential(p), 0);
+}
+
 TEST(Patterns, StreamCompaction) {
   Program p("compact");
   auto v = p.input<float>("v");

@@ -60,7 +60,21 @@ struct LoopPattern {
     bool bNegate[2] = {false, false};
     /// a is 0 (s' = b, a reset): integers only, where 0*s is exactly 0.
     bool aZero[2] = {false, false};
-    /// Affine: the ops of the update expression (replaced by the combiner).
+    /// Select trees: s' is a tree of selects on free conditions whose leaves
+    /// are s itself ('k'), s ⊕ w with one ⊕ for all leaves, the state on the
+    /// same side ('o'), or a free value r, a reset ('r'). With resets the
+    /// monoid is "segmented-⊕" (or "reset" when no leaf applies ⊕), the
+    /// accumulator (flag, value): (f1, a1) then (f2, a2) = (f1 | f2,
+    /// f2 ? a2 : a1 ⊕ a2). Without, it is the masked monoid ⊕ whose element
+    /// is w, or the identity where the state is kept.
+    mlir::Value tree;
+    llvm::SmallVector<mlir::Value> leaves;
+    llvm::SmallVector<char> leafKinds;
+    /// Select trees: the op of an 'o' leaf, which defines ⊕.
+    mlir::Operation *treeOp = nullptr;
+    bool segmented() const { return tree && llvm::is_contained(leafKinds, 'r'); }
+    /// Affine and select trees: the ops of the update expression (replaced
+    /// by the combiner).
     llvm::SmallVector<mlir::Operation *> ops;
     /// The free values the element is computed from.
     llvm::SmallVector<mlir::Value> roots() const;
