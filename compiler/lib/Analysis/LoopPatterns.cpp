@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <functional>
@@ -71,6 +72,13 @@ SmallVector<Value> LoopPattern::Fold::roots() const {
   SmallVector<Value> out;
   if (compare)
     return SmallVector<Value>(picks.begin(), picks.end());
+  if (monoid == "linear") {
+    for (const auto &row : rows)
+      for (const Term &t : row)
+        if (t.value)
+          out.push_back(t.value);
+    return out;
+  }
   if (tree) {
     for (Operation *op : ops)
       if (auto sel = dyn_cast<arith::SelectOp>(op))
@@ -572,6 +580,147 @@ private:
     return true;
   }
 
+  /// y as a sum of terms coef * s_l, s_l and free constants (+, -, negation),
+  /// each state and the constant at most once, the s_l any states.
+  bool parseLinear(Value v, bool negate, SmallVector<LoopPattern::Fold::Term> &terms,
+                   SmallVector<Operation *> &ops,
+                   llvm::function_ref<uint64_t(Value)> maskOf, int depth = 0) {
+    auto stateIndex = [&](Value x) -> int {
+      auto arg = dyn_cast<BlockArgument>(x);
+      if (!arg || arg.getOwner() != loop.getBody() || arg.getArgNumber() == 0)
+        return -1;
+      return arg.getArgNumber() - 1;
+    };
+    auto add = [&](int state, Value value) {
+      for (const auto &t : terms)
+        if (t.state == state)
+          return false; // a state (or the constant) twice: coefficients would merge
+      terms.push_back({state, value, negate});
+      return true;
+    };
+    if (depth > 16)
+      return false;
+    if (int k = stateIndex(v); k >= 0)
+      return add(k, Value());
+    if (maskOf(v) == 0)
+      return add(-1, v);
+    Operation *op = v.getDefiningOp();
+    if (!op || op->getBlock() != loop.getBody())
+      return false;
+    if (isa<arith::MulFOp, arith::MulIOp>(op)) {
+      Value x = op->getOperand(0), y = op->getOperand(1);
+      int k = stateIndex(x) >= 0 ? stateIndex(x) : stateIndex(y);
+      Value coef = stateIndex(x) >= 0 ? y : x;
+      if (k < 0 || maskOf(coef) != 0 || !add(k, coef))
+        return false;
+      ops.push_back(op);
+      return true;
+    }
+    if (isa<arith::AddFOp, arith::AddIOp, arith::SubFOp, arith::SubIOp>(op)) {
+      bool sub = isa<arith::SubFOp, arith::SubIOp>(op);
+      if (!parseLinear(op->getOperand(0), negate, terms, ops, maskOf, depth + 1) ||
+          !parseLinear(op->getOperand(1), sub ? !negate : negate, terms, ops, maskOf,
+                       depth + 1))
+        return false;
+      ops.push_back(op);
+      return true;
+    }
+    if (isa<arith::NegFOp>(op)) {
+      if (!parseLinear(op->getOperand(0), !negate, terms, ops, maskOf, depth + 1))
+        return false;
+      ops.push_back(op);
+      return true;
+    }
+    return false;
+  }
+
+  /// Linear systems: groups of two or more states (at most kMaxLinear) whose
+  /// updates are linear in the group's states, with free coefficients: an
+  /// order-K recurrence x[i] = a1*x[i-1] + ... + aK*x[i-K] + c (after
+  /// promote-carried-cells), or coupled states.
+  static constexpr unsigned kMaxLinear = 4;
+  std::optional<LoopPattern> matchLinearSystems(SmallVectorImpl<bool> &taken,
+                                                llvm::function_ref<uint64_t(Value)> maskOf,
+                                                scf::YieldOp yield,
+                                                std::vector<LoopPattern::Fold> &out) {
+    unsigned n = loop.getNumRegionIterArgs();
+    struct Row {
+      SmallVector<LoopPattern::Fold::Term> terms;
+      SmallVector<Operation *> ops;
+    };
+    std::vector<std::optional<Row>> rows(n);
+    for (unsigned k = 0; k < n; ++k) {
+      Type t = loop.getRegionIterArgs()[k].getType();
+      if (taken[k] || t.isInteger(1) || !(isa<FloatType>(t) || t.isIntOrIndex()))
+        continue;
+      Row r;
+      if (parseLinear(yield.getOperand(k), false, r.terms, r.ops, maskOf))
+        rows[k] = std::move(r);
+    }
+    // Drop rows reading a state without a linear row (or of another type).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (unsigned k = 0; k < n; ++k)
+        if (rows[k])
+          for (const auto &t : rows[k]->terms)
+            if (t.state >= 0 &&
+                (!rows[t.state] || loop.getRegionIterArgs()[t.state].getType() !=
+                                       loop.getRegionIterArgs()[k].getType())) {
+              rows[k].reset();
+              changed = true;
+              break;
+            }
+    }
+    // Groups: states connected by reading each other.
+    llvm::EquivalenceClasses<unsigned> groups;
+    for (unsigned k = 0; k < n; ++k)
+      if (rows[k]) {
+        groups.insert(k);
+        for (const auto &t : rows[k]->terms)
+          if (t.state >= 0)
+            groups.unionSets(k, t.state);
+      }
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+      if (!(*it)->isLeader())
+        continue;
+      SmallVector<unsigned> members(groups.member_begin(**it), groups.member_end());
+      if (members.size() < 2)
+        continue; // a single state: a monoid or an affine map
+      llvm::sort(members);
+      if (members.size() > kMaxLinear)
+        return sequential("states " + stateName(loop, members[0]) + " ... " +
+                              stateName(loop, members.back()) + " form a linear system of " +
+                              std::to_string(members.size()) +
+                              " states; seqfuse folds at most " +
+                              std::to_string(kMaxLinear),
+                          loop);
+      LoopPattern::Fold f;
+      f.monoid = "linear";
+      f.states.assign(members.begin(), members.end());
+      for (unsigned k : members) {
+        Row &r = *rows[k];
+        for (auto &t : r.terms)
+          if (t.state >= 0)
+            t.state = llvm::find(members, static_cast<unsigned>(t.state)) - members.begin();
+        llvm::sort(r.ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+        r.ops.erase(std::unique(r.ops.begin(), r.ops.end()), r.ops.end());
+        if (!f.update && !r.ops.empty())
+          f.update = r.ops.back();
+        f.rows.push_back(r.terms);
+        f.rowOps.push_back(r.ops);
+        for (Operation *op : r.ops)
+          if (!llvm::is_contained(f.ops, op))
+            f.ops.push_back(op);
+      }
+      if (!f.update)
+        continue; // only moves (a permutation): left to the per-state analysis
+      for (unsigned k : members)
+        taken[k] = true;
+      out.push_back(std::move(f));
+    }
+    return std::nullopt;
+  }
+
   /// `f` with only its state and update kept (after a failed match).
   static LoopPattern::Fold &resetFold(LoopPattern::Fold &f) {
     LoopPattern::Fold fresh;
@@ -612,8 +761,9 @@ private:
         if (Operation *d = y.getDefiningOp())
           producers.insert(d);
         for (Operation *user : s.getUsers())
-          if (!own.contains(user))
-            usesBefore = true;
+          if (!own.contains(user) &&
+              !(f.monoid == "linear" && user == yield.getOperation()))
+            usesBefore = true; // (a linear system moves states into each other)
         for (Operation *user : y.getUsers())
           if (user != yield.getOperation() && !own.contains(user))
             usesAfter = true;
@@ -640,6 +790,14 @@ private:
       if (auto fail = account(f))
         return *fail;
       p.folds.push_back(f);
+    }
+    std::vector<LoopPattern::Fold> linear;
+    if (auto fail = matchLinearSystems(taken, maskOf, yield, linear))
+      return *fail;
+    for (LoopPattern::Fold &f : linear) {
+      if (auto fail = account(f))
+        return *fail;
+      p.folds.push_back(std::move(f));
     }
     for (unsigned k = 0; k < n; ++k) {
       if (taken[k])

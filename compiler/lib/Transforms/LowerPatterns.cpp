@@ -68,16 +68,57 @@ void lower(MapOp op) {
   op.erase();
 }
 
+/// Accumulator slots something needs: a used result, an accumulator the body
+/// reads, or one `apply` computes a needed slot from.
+SmallVector<bool> liveSlots(Operation *op, Region &apply, Region *body) {
+  unsigned n = op->getNumResults();
+  SmallVector<bool> live(n, false);
+  for (unsigned j = 0; j < n; ++j)
+    live[j] = !op->getResult(j).use_empty() ||
+              (body && !body->front().getArgument(1 + j).use_empty());
+  Block &blk = apply.front();
+  auto yield = cast<YieldOp>(blk.getTerminator());
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned j = 0; j < n; ++j) {
+      if (!live[j])
+        continue;
+      SmallVector<Value> work{yield.getValues()[j]};
+      llvm::SmallPtrSet<Operation *, 16> seen;
+      while (!work.empty()) {
+        Value v = work.pop_back_val();
+        if (auto arg = dyn_cast<BlockArgument>(v)) {
+          if (arg.getOwner() == &blk && arg.getArgNumber() < n && !live[arg.getArgNumber()])
+            live[arg.getArgNumber()] = changed = true;
+          continue;
+        }
+        Operation *def = v.getDefiningOp();
+        if (def && def->getBlock() == &blk && seen.insert(def).second)
+          llvm::append_range(work, def->getOperands());
+      }
+    }
+  }
+  return live;
+}
+
 template <class FoldOp> void lowerFold(FoldOp op, Region *body, bool inclusive) {
   OpBuilder b(op);
+  // `step` applies one element exactly as the loop does (where present).
+  Region &apply = op.getStep().empty() ? op.getCombiner() : op.getStep();
+  // Slots nothing needs (e.g. the composed matrix of a linear recurrence,
+  // needed only to combine chunks) are carried unchanged; the canonicalizer
+  // then drops them.
+  SmallVector<bool> live = liveSlots(op, apply, body);
   auto loop =
       buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), op.getReverse(),
                 op.getInit(), [&](OpBuilder &nb, Value i, ValueRange acc) {
                   if (body && !inclusive)
                     inlineRegion(nb, *body, concat({i}, acc));
                   SmallVector<Value> elem = inlineRegion(nb, op.getElement(), {i});
-                  SmallVector<Value> next =
-                      inlineRegion(nb, op.getCombiner(), concat(acc, elem));
+                  SmallVector<Value> next = inlineRegion(nb, apply, concat(acc, elem));
+                  for (auto [j, l] : llvm::enumerate(live))
+                    if (!l)
+                      next[j] = acc[j];
                   if (body && inclusive)
                     inlineRegion(nb, *body, concat({i}, next));
                   return next;

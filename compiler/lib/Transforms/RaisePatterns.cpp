@@ -78,6 +78,8 @@ void raiseMap(scf::ForOp loop) {
 unsigned slotsOf(const LoopPattern::Fold &f) {
   if (f.compare)
     return f.states.size();
+  if (f.monoid == "linear")
+    return f.states.size() * (f.states.size() + 1);
   return f.monoid == "affine" || f.segmented() ? 2 : 1;
 }
 
@@ -147,6 +149,90 @@ SmallVector<Value> treeElement(OpBuilder &b, Location loc, Type t,
   return {val};
 }
 
+Value negate(OpBuilder &b, Location loc, Value v) {
+  if (isa<FloatType>(v.getType()))
+    return arith::NegFOp::create(b, loc, v);
+  return arith::SubIOp::create(b, loc, constantLike(b, loc, v.getType(), 0, 0), v);
+}
+
+/// The element of a linear system: the iteration's matrix m (row-major, one
+/// row per state, coefficient or 0) and constant vector c.
+SmallVector<Value> linearElement(OpBuilder &b, Location loc, Type t,
+                                 const LoopPattern::Fold &f, IRMapping &m) {
+  unsigned k = f.states.size();
+  SmallVector<Value> mat(k * k), vec(k);
+  for (auto [j, row] : llvm::enumerate(f.rows)) {
+    for (const auto &term : row) {
+      Value v = term.value ? m.lookupOrDefault(term.value)
+                           : constantLike(b, loc, t, 1.0, 1);
+      if (term.negate)
+        v = negate(b, loc, v);
+      (term.state < 0 ? vec[j] : mat[j * k + term.state]) = v;
+    }
+    for (unsigned l = 0; l < k; ++l)
+      if (!mat[j * k + l])
+        mat[j * k + l] = constantLike(b, loc, t, 0.0, 0);
+    if (!vec[j])
+      vec[j] = constantLike(b, loc, t, -0.0, 0);
+  }
+  llvm::append_range(mat, vec);
+  return mat;
+}
+
+/// Linear systems: (M, v) then (m, c) => (m*M, m*v + c), sums in index order.
+/// With `exact`, v' is instead each row's own expression (the loop's
+/// rounding, and moves for the shift rows), its coefficients and constant
+/// recovered from (m, c).
+SmallVector<Value> combineLinear(OpBuilder &b, Location loc, const LoopPattern::Fold &f,
+                                 scf::ForOp loop, ValueRange acc, ValueRange x,
+                                 bool exact) {
+  unsigned k = f.states.size();
+  bool fl = isa<FloatType>(acc[0].getType());
+  auto mul = [&](Value p, Value q) -> Value {
+    return fl ? (Value)arith::MulFOp::create(b, loc, p, q)
+              : (Value)arith::MulIOp::create(b, loc, p, q);
+  };
+  auto add = [&](Value p, Value q) -> Value {
+    return fl ? (Value)arith::AddFOp::create(b, loc, p, q)
+              : (Value)arith::AddIOp::create(b, loc, p, q);
+  };
+  SmallVector<Value> next;
+  for (unsigned j = 0; j < k; ++j)
+    for (unsigned l = 0; l < k; ++l) {
+      Value sum;
+      for (unsigned p = 0; p < k; ++p) {
+        Value t = mul(x[j * k + p], acc[p * k + l]);
+        sum = sum ? add(sum, t) : t;
+      }
+      next.push_back(sum);
+    }
+  for (unsigned j = 0; j < k; ++j) {
+    if (exact) {
+      IRMapping m;
+      for (unsigned l = 0; l < k; ++l)
+        m.map(loop.getRegionIterArgs()[f.states[l]], acc[k * k + l]);
+      for (const auto &term : f.rows[j]) {
+        if (!term.value || m.contains(term.value))
+          continue;
+        Value raw = term.state < 0 ? x[k * k + j] : x[j * k + term.state];
+        m.map(term.value, term.negate ? negate(b, loc, raw) : raw);
+      }
+      for (Operation *op : f.rowOps[j])
+        b.clone(*op, m);
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      next.push_back(m.lookupOrDefault(yield.getOperand(f.states[j])));
+      continue;
+    }
+    Value sum;
+    for (unsigned p = 0; p < k; ++p) {
+      Value t = mul(x[j * k + p], acc[k * k + p]);
+      sum = sum ? add(sum, t) : t;
+    }
+    next.push_back(add(sum, x[k * k + j]));
+  }
+  return next;
+}
+
 template <class FoldOp>
 void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
                       TypeRange accTypes) {
@@ -186,6 +272,8 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
           elems.push_back(m.lookupOrDefault(v));
       else if (f.monoid == "affine")
         llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
+      else if (f.monoid == "linear")
+        llvm::append_range(elems, linearElement(b, loc, accTypes[slot], f, m));
       else if (f.tree)
         llvm::append_range(elems,
                            treeElement(b, loc, accTypes[slot + slotsOf(f) - 1], f, m));
@@ -197,10 +285,12 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
   }
   // combiner(acc..., x...): monoids apply their op; affine maps compose,
   // (A, B) then (a, b) => (a*A, a*B + b).
-  {
+  // step(acc..., x...): the same, but linear systems apply each row exactly
+  // as the loop does (only built when there is one).
+  auto build = [&](Region &region, bool exact) {
     SmallVector<Type> args(accTypes.begin(), accTypes.end());
     args.append(accTypes.begin(), accTypes.end());
-    Block *blk = newBlock(b, op.getCombiner(), args, loc);
+    Block *blk = newBlock(b, region, args, loc);
     b.setInsertionPointToEnd(blk);
     SmallVector<Value> next;
     unsigned slot = 0, n = accTypes.size();
@@ -226,6 +316,12 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
         Value ab = mul(xa, accB);
         next.push_back(fl ? (Value)arith::AddFOp::create(b, loc, ab, xb)
                           : (Value)arith::AddIOp::create(b, loc, ab, xb));
+      } else if (f.monoid == "linear") {
+        unsigned w = slotsOf(f);
+        llvm::append_range(next, combineLinear(b, loc, f, loop,
+                                               blk->getArguments().slice(slot, w),
+                                               blk->getArguments().slice(n + slot, w),
+                                               exact));
       } else if (f.segmented()) {
         // (f1, a1) then (f2, a2) => (f1 | f2, f2 ? a2 : a1 ⊕ a2).
         Value f1 = blk->getArgument(slot), a1 = blk->getArgument(slot + 1);
@@ -249,7 +345,10 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
       slot += slotsOf(f);
     }
     YieldOp::create(b, loc, next);
-  }
+  };
+  build(op.getCombiner(), false);
+  if (llvm::any_of(p.folds, [](const auto &f) { return f.monoid == "linear"; }))
+    build(op.getStep(), true);
   SmallVector<Attribute> ids;
   std::string kind;
   bool allIds = true;
@@ -264,6 +363,15 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
                                       : (Attribute)b.getIntegerAttr(t, 1));
       ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
                                       : (Attribute)b.getIntegerAttr(t, 0));
+    } else if (f.monoid == "linear") {
+      unsigned k = f.states.size();
+      for (unsigned j = 0; j < k; ++j)
+        for (unsigned l = 0; l < k; ++l)
+          ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, j == l ? 1.0 : 0.0)
+                                          : (Attribute)b.getIntegerAttr(t, j == l));
+      for (unsigned j = 0; j < k; ++j)
+        ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
+                                        : (Attribute)b.getIntegerAttr(t, 0));
     } else if (f.segmented()) {
       Type vt = accTypes[slot + 1];
       TypedAttr id = f.treeOp ? monoidIdentity(monoidOf(f.treeOp), vt) : b.getZeroAttr(vt);
@@ -290,7 +398,22 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   SmallVector<Type> accTypes;
   SmallVector<Value> init;
   SmallVector<unsigned> stateSlot(loop.getNumRegionIterArgs()); // state k's slot
-  for (const auto &f : p.folds)
+  for (const auto &f : p.folds) {
+    if (f.monoid == "linear") { // M = identity, v = the initial states
+      Type t = loop.getInitArgs()[f.states[0]].getType();
+      unsigned k = f.states.size();
+      for (unsigned j = 0; j < k * k; ++j) {
+        accTypes.push_back(t);
+        init.push_back(constantLike(b, loc, t, j % (k + 1) == 0 ? 1.0 : 0.0,
+                                    j % (k + 1) == 0 ? 1 : 0));
+      }
+      for (unsigned k2 : f.states) {
+        stateSlot[k2] = accTypes.size();
+        accTypes.push_back(t);
+        init.push_back(loop.getInitArgs()[k2]);
+      }
+      continue;
+    }
     for (auto [j, k] : llvm::enumerate(f.states)) {
       Value x0 = loop.getInitArgs()[k];
       Type t = x0.getType();
@@ -305,6 +428,7 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
       accTypes.push_back(t);
       init.push_back(x0);
     }
+  }
   Operation *raised;
   if (p.kind == Kind::Reduce) {
     auto red = ReduceOp::create(b, loc, accTypes, loop.getLowerBound(),

@@ -131,3 +131,23 @@ func.func @sequential_terminator() {
   } {reason = "x"}
   return
 }
+
+// -----
+
+func.func @step_types(%n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  // expected-error @+1 {{'step' region must yield (f32), but yields (i32)}}
+  %r = seqfuse.reduce %c0 to %n init(%z : f32) element {
+  ^bb0(%i: index):
+    seqfuse.yield %z : f32
+  } combiner {
+  ^bb0(%a: f32, %b: f32):
+    seqfuse.yield %a : f32
+  } step {
+  ^bb0(%a: f32, %b: f32):
+    %k = arith.constant 1 : i32
+    seqfuse.yield %k : i32
+  } -> f32
+  return %r : f32
+}

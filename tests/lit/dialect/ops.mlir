@@ -112,3 +112,39 @@ func.func @kept(%t: memref<?xf32>, %n: index) {
   } {reason = "the condition reads t[2], which iteration 2 writes"}
   return
 }
+
+// A scan with a step region (an affine fold whose step subtracts as the loop
+// did); the step prints between the combiner and the body.
+// CHECK-LABEL: func.func @scan_with_step
+// CHECK: } combiner {
+// CHECK: } step {
+// CHECK:   arith.subf
+// CHECK: } body {
+// CHECK: {kind = "affine"} -> f32, f32
+func.func @scan_with_step(%v: memref<?xf32>, %out: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %r:2 = seqfuse.scan %c0 to %n init(%one, %zero : f32, f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    %m = arith.negf %x : f32
+    seqfuse.yield %one, %m : f32, f32
+  } combiner {
+  ^bb0(%a1: f32, %b1: f32, %a2: f32, %b2: f32):
+    %a = arith.mulf %a2, %a1 : f32
+    %t = arith.mulf %a2, %b1 : f32
+    %b = arith.addf %t, %b2 : f32
+    seqfuse.yield %a, %b : f32, f32
+  } step {
+  ^bb0(%a1: f32, %b1: f32, %a2: f32, %b2: f32):
+    %raw = arith.negf %b2 : f32
+    %b = arith.subf %b1, %raw : f32
+    seqfuse.yield %a1, %b : f32, f32
+  } body {
+  ^bb0(%i: index, %a: f32, %b: f32):
+    memref.store %b, %out[%i] : memref<?xf32>
+    seqfuse.yield
+  } {kind = "affine"} -> f32, f32
+  return
+}

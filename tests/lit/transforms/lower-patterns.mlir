@@ -102,3 +102,41 @@ func.func @hist(%h: memref<?xi64>, %t: memref<?xf32>, %idx: memref<?xindex>, %n:
   } {reason = "kept"}
   return
 }
+
+// -----
+
+// A fold with a step: the loop applies `step`, not `combiner`; the slot no
+// result, body or live slot needs (A of an affine pair) is carried unchanged.
+// LLVM-LABEL: llvm.func @with_step
+// CHECK-LABEL: func.func @with_step
+// CHECK: %[[R:.*]]:2 = scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}, %[[B:.*]] = %{{.*}}) -> (f32, f32) {
+// CHECK:   %[[X:.*]] = memref.load
+// CHECK:   %[[M:.*]] = arith.negf %[[X]] : f32
+// CHECK:   %[[RAW:.*]] = arith.negf %[[M]] : f32
+// CHECK:   %[[S:.*]] = arith.subf %[[B]], %[[RAW]] : f32
+// CHECK:   scf.yield %[[A]], %[[S]] : f32, f32
+// CHECK: return %[[R]]#1
+func.func @with_step(%v: memref<?xf32>, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %r:2 = seqfuse.reduce %c0 to %n init(%one, %zero : f32, f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    %m = arith.negf %x : f32
+    seqfuse.yield %one, %m : f32, f32
+  } combiner {
+  ^bb0(%a1: f32, %b1: f32, %a2: f32, %b2: f32):
+    %a = arith.mulf %a2, %a1 : f32
+    %t = arith.mulf %a2, %b1 : f32
+    %b = arith.addf %t, %b2 : f32
+    seqfuse.yield %a, %b : f32, f32
+  } step {
+  ^bb0(%a1: f32, %b1: f32, %a2: f32, %b2: f32):
+    %a = arith.mulf %a2, %a1 : f32
+    %raw = arith.negf %b2 : f32
+    %b = arith.subf %b1, %raw : f32
+    seqfuse.yield %a, %b : f32, f32
+  } -> f32, f32
+  return %r#1 : f32
+}

@@ -51,3 +51,55 @@ func.func @store_first(%x: memref<?xf64>, %y: memref<?xf64>) {
   }
   return
 }
+
+// -----
+
+// Order 2: x[i] = x[i-1] + x[i-2]. Two cells, x[lb-1] and x[lb-2] read before
+// the loop (in the order the first iteration reads them); cell 1 takes the
+// stored value, cell 2 the old cell 1.
+// CHECK-LABEL: func.func @fib
+// CHECK: %[[FIRST:.*]]:2 = scf.if %{{.*}} -> (i64, i64) {
+// CHECK:   %[[P1:.*]] = memref.load %arg0
+// CHECK:   %[[P2:.*]] = memref.load %arg0
+// CHECK:   scf.yield %[[P1]], %[[P2]] : i64, i64
+// CHECK: scf.for %[[I:.*]] = {{.*}} iter_args(%[[C1:.*]] = %[[FIRST]]#0, %[[C2:.*]] = %[[FIRST]]#1) -> (i64, i64) {
+// CHECK-NOT: memref.load
+// CHECK:   %[[S:.*]] = arith.addi %[[C1]], %[[C2]] : i64
+// CHECK:   memref.store %[[S]], %arg0[%[[I]]]
+// CHECK:   scf.yield %[[S]], %[[C1]] : i64, i64
+// CHECK: } {seqfuse.states = ["x[i-1]", "x[i-2]"]}
+func.func @fib(%x: memref<?xi64> {seqfuse.name = "x"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %n = memref.dim %x, %c0 : memref<?xi64>
+  scf.for %i = %c2 to %n step %c1 {
+    %im1 = arith.subi %i, %c1 : index
+    %p = memref.load %x[%im1] : memref<?xi64>
+    %im2 = arith.subi %i, %c2 : index
+    %q = memref.load %x[%im2] : memref<?xi64>
+    %s = arith.addi %p, %q : i64
+    memref.store %s, %x[%i] : memref<?xi64>
+  }
+  return
+}
+
+// -----
+
+// x[i-2] without x[i-1]: the first two iterations would read x[lb-2] and
+// x[lb-1] at different times than a shift register. Left alone.
+// CHECK-LABEL: func.func @gap
+// CHECK: scf.for
+// CHECK-NOT: iter_args
+func.func @gap(%x: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  scf.for %i = %c2 to %n step %c1 {
+    %im2 = arith.subi %i, %c2 : index
+    %q = memref.load %x[%im2] : memref<?xf32>
+    memref.store %q, %x[%i] : memref<?xf32>
+  }
+  return
+}

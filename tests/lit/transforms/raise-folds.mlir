@@ -254,3 +254,46 @@ func.func @masked_max(%v: memref<?xf32>, %c: memref<?xi1>) -> f32 {
   }
   return %r : f32
 }
+
+// -----
+
+// y[i] = 1.5*y[i-1] + (-0.5)*y[i-2] - c[i] (cells already promoted): a linear
+// system of two states. The accumulator is (M, v), M = identity at first;
+// the element is the companion matrix and the constant; the combiner
+// composes (m*M, m*v + c); the step applies the row as the loop wrote it
+// (the shift row is a move).
+// CHECK-LABEL: func.func @order2
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: seqfuse.scan %{{.*}} to %{{.*}} init(%[[ONE]], %[[Z]], %{{.*}}, %{{.*}}, %arg3, %arg4 : f32, f32, f32, f32, f32, f32) element {
+// CHECK:   %[[C:.*]] = memref.load %arg0
+// CHECK:   %[[NC:.*]] = arith.negf %[[C]] : f32
+// CHECK:   seqfuse.yield %[[A:.*]], %[[B:.*]], %{{.*}}, %{{.*}}, %[[NC]], %{{.*}} : f32, f32, f32, f32, f32, f32
+// CHECK: } combiner {
+// CHECK-COUNT-12: arith.mulf
+// CHECK: } step {
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[V0:.*]]: f32, %[[V1:.*]]: f32, %[[M00:.*]]: f32, %[[M01:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[C0:.*]]: f32, %{{.*}}: f32):
+// CHECK:   %[[RAW:.*]] = arith.negf %[[C0]] : f32
+// CHECK:   %[[T1:.*]] = arith.mulf %[[M00]], %[[V0]] : f32
+// CHECK:   %[[T2:.*]] = arith.mulf %[[M01]], %[[V1]] : f32
+// CHECK:   %[[S1:.*]] = arith.addf %[[T1]], %[[T2]] : f32
+// CHECK:   %[[S:.*]] = arith.subf %[[S1]], %[[RAW]] : f32
+// CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[V0]] : f32, f32, f32, f32, f32, f32
+// CHECK: } body {
+// CHECK: kind = "linear"
+func.func @order2(%c: memref<?xf32>, %y: memref<?xf32>, %n: index, %y1: f32, %y2: f32) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %a = arith.constant 1.5 : f32
+  %b = arith.constant -0.5 : f32
+  %r:2 = scf.for %i = %c2 to %n step %c1 iter_args(%p = %y1, %q = %y2) -> (f32, f32) {
+    %ci = memref.load %c[%i] : memref<?xf32>
+    %t1 = arith.mulf %a, %p : f32
+    %t2 = arith.mulf %b, %q : f32
+    %s1 = arith.addf %t1, %t2 : f32
+    %s = arith.subf %s1, %ci : f32
+    memref.store %s, %y[%i] : memref<?xf32>
+    scf.yield %s, %p : f32, f32
+  }
+  return
+}

@@ -222,13 +222,100 @@ TEST(Patterns, MemoryRecurrenceIsAnAffineScan) {
   EXPECT_GT(differential(q), 0);
 }
 
-TEST(Patterns, SecondOrderRecurrenceStaysSequential) {
-  Program p("fib");
-  auto x = p.inout<int64_t>("x");
-  loop(2, x.size(0), [&](Var i) { x[i] = x[i - 1] + x[i - 2]; });
-  EXPECT_THAT(only(compile(p), "sequential").detail,
-              HasSubstr("reads x[i-1], which the previous iteration writes"));
+TEST(Patterns, LinearRecurrencesOfOrderTwoToFour) {
+  // x[i] = a1*x[i-1] + ... + aK*x[i-K] + c[i]: K carried cells, a linear
+  // system (companion matrix) folded as (M, v); the step keeps each row's
+  // own expression, so the result is the loop's bit for bit.
+  Program fib("fib");
+  auto x = fib.inout<int64_t>("x");
+  loop(2, x.size(0), [&](Var i) { x[i] = x[i - 1] + x[i - 2]; }); // wraps
+  Remark r = only(compile(fib), "scan");
+  EXPECT_THAT(r.detail, HasSubstr("operator linear"));
+  EXPECT_THAT(r.detail, HasSubstr("state x[i-1], x[i-2]"));
+  EXPECT_EQ(differential(fib), 0);
+  {
+    std::vector<int64_t> xs{0, 1, 0, 0, 0, 0, 0, 0};
+    compile(fib)(xs);
+    EXPECT_EQ(xs, (std::vector<int64_t>{0, 1, 1, 2, 3, 5, 8, 13}));
+  }
+  for (int order = 2; order <= 4; ++order) {
+    Program p("order" + std::to_string(order));
+    auto y = p.inout<double>("y");
+    auto c = p.input<double>("c", {y.size(0)});
+    auto a = p.input<double>("a", {y.size(0)});
+    auto w = p.param<double>("w");
+    loop(order, y.size(0), [&](Var i) {
+      Expr<double> sum = c[i] - a[i] * y[i - 1]; // subtracted, varying coefficient
+      for (int k = 2; k <= order; ++k)
+        sum = k % 2 ? sum + w * y[i - k] : sum + -0.25 * y[i - k];
+      y[i] = sum;
+    });
+    Kernel k = compile(p);
+    Remark rr = only(k, "scan");
+    EXPECT_THAT(rr.detail, HasSubstr("operator linear")) << order;
+    GenOptions opts; // zero/negative coefficients, NaN/Inf included by default
+    EXPECT_EQ(differential(p, opts), 0) << order;
+  }
+}
+
+TEST(Patterns, CoupledLinearStates) {
+  // A rotation and a running sum of running sums: states updated linearly
+  // from each other.
+  Program p("coupled");
+  auto v = p.input<float>("v");
+  auto cs = p.param<float>("cs");
+  auto sn = p.param<float>("sn");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto sums = p.output<int32_t>("sums", {v.size(0)});
+  auto re = p.state<float>("re", 1.0f);
+  auto im = p.state<float>("im", 0.0f);
+  auto old = p.state<float>("old", 0.0f);
+  auto t = p.state<int32_t>("t", 0);
+  auto u = p.state<int32_t>("u", 0);
+  loop(0, v.size(0), [&](Var i) {
+    old = re; // expressions read a state's current value: keep the old one
+    re = cs * re - sn * im + v[i];
+    im = sn * old + cs * im;
+    u = u + t; // reads t before its update
+    t = t + cast<int32_t>(v[i]);
+    out[i] = re;
+    sums[i] = u;
+  });
+  Kernel k = compile(p);
+  Remark r = only(k, "scan");
+  EXPECT_THAT(r.detail, HasSubstr("operator linear,linear"));
   EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, NonContiguousOrStateDependentCoefficientsStaySequential) {
+  Program p("gap");
+  auto x = p.inout<float>("x");
+  loop(2, x.size(0), [&](Var i) { x[i] = 0.5f * x[i - 2]; }); // no x[i-1]
+  EXPECT_THAT(only(compile(p), "sequential").detail, HasSubstr("it reads x[i-2] and writes x[i]"));
+  EXPECT_EQ(differential(p), 0);
+  Program q("quad");
+  auto y = q.inout<float>("y");
+  loop(2, y.size(0), [&](Var i) { y[i] = y[i - 1] * y[i - 2]; }); // not linear
+  EXPECT_THAT(only(compile(q), "sequential").detail,
+              HasSubstr("the update of state 'y[i-1]' is not of the form"));
+  EXPECT_EQ(differential(q), 0);
+  // Five coupled states: more than the matrix scan takes.
+  Program r("five");
+  auto v = r.input<int64_t>("v");
+  auto out = r.output<int64_t>("out", {v.size(0)});
+  std::vector<State<int64_t>> s;
+  for (int k = 0; k < 5; ++k)
+    s.push_back(r.state<int64_t>("s" + std::to_string(k), k));
+  loop(0, v.size(0), [&](Var i) {
+    s[0] = s[0] + s[4] + v[i];
+    for (int k = 4; k >= 1; --k)
+      s[k] = s[k] + s[k - 1];
+    out[i] = s[4];
+  });
+  EXPECT_THAT(only(compile(r), "sequential").detail,
+              HasSubstr("states s0 ... s4 form a linear system of 5 states; seqfuse folds "
+                        "at most 4"));
+  EXPECT_EQ(differential(r), 0);
 }
 
 TEST(Patterns, AffineRecurrences) {

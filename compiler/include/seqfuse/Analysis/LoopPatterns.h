@@ -42,7 +42,8 @@ struct LoopPattern {
     unsigned stateOperand = 0;
     /// "add", "mul", "min", "max", "minu", "maxu", "and", "or", "xor";
     /// "affine" for s' = a*s + b (then the accumulator is the pair (A, B)
-    /// of the composed map, B being the state); "argmin"/"argmax" (suffix
+    /// of the composed map, B being the state); "linear" for several states
+    /// updated by a linear system (order-K recurrences); "argmin"/"argmax" (suffix
     /// "-last" when ties go to the later element) for
     /// `if (cmp(v, key)) { key = v; p = w; ... }`.
     std::string monoid;
@@ -73,8 +74,21 @@ struct LoopPattern {
     /// Select trees: the op of an 'o' leaf, which defines ⊕.
     mlir::Operation *treeOp = nullptr;
     bool segmented() const { return tree && llvm::is_contained(leafKinds, 'r'); }
-    /// Affine and select trees: the ops of the update expression (replaced
-    /// by the combiner).
+    /// Linear systems ("linear"): one row per state (in `states` order),
+    /// s_j' = the sum of the row's terms, each coef * s_l (`state` = l, a
+    /// position in `states`; a null coef is 1) or a free constant (`state`
+    /// = -1), negated where subtracted. The accumulator is the composed map
+    /// (M, v), K*K + K slots; v holds the states.
+    struct Term {
+      int state = -1;
+      mlir::Value value;
+      bool negate = false;
+    };
+    llvm::SmallVector<llvm::SmallVector<Term>> rows;
+    /// Linear systems: each row's ops, in the loop's order.
+    llvm::SmallVector<llvm::SmallVector<mlir::Operation *>> rowOps;
+    /// Affine, select trees and linear systems: the ops of the update
+    /// expressions (replaced by the combiner).
     llvm::SmallVector<mlir::Operation *> ops;
     /// The free values the element is computed from.
     llvm::SmallVector<mlir::Value> roots() const;

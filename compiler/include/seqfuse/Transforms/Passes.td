@@ -150,7 +150,7 @@ def SpeculateBranchesPass : Pass<"seqfuse-speculate-branches"> {
 }
 
 def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
-  let summary = "Carry x[i-1] in a register when iteration i-1 stored it";
+  let summary = "Carry x[i-1] ... x[i-K] in registers when earlier iterations stored them";
   let description = [{
     ```
     for i in [lb, ub) {                      x0 = lb < ub ? x[lb-1] : 0
@@ -164,6 +164,13 @@ def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
     The first element is loaded before the loop, only if the loop runs, so
     checked mode raises exactly when the loop does. The carried value is a
     state the fold analysis can classify (`x[i] = a*x[i-1] + b` is an affine
+    scan).
+
+    Orders up to 4 likewise: loads of every `x[i-d]`, d = 1..K, become K
+    iter_args (cell d holds `x[i-d]`; cell 1 takes the stored value, cell d
+    the previous cell d-1), and `x[lb-1]` ... `x[lb-K]` are read before the
+    loop in the order the first iteration reads them. `x[i] = a*x[i-1] +
+    b*x[i-2] + c[i]` becomes a linear system of two states (a companion-matrix
     scan).
   }];
 }

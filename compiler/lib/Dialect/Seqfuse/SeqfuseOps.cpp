@@ -60,8 +60,9 @@ SmallVector<Type> concat(TypeRange a, TypeRange b) {
 }
 
 /// Shared by reduce and scan: combiner, results and identity.
-LogicalResult verifyFold(Operation *op, Region &element, Region &combiner, TypeRange init,
-                         TypeRange results, std::optional<ArrayAttr> identity) {
+LogicalResult verifyFold(Operation *op, Region &element, Region &combiner, Region &step,
+                         TypeRange init, TypeRange results,
+                         std::optional<ArrayAttr> identity) {
   if (init.empty())
     return op->emitOpError("needs at least one accumulator (init)");
   if (results != init)
@@ -69,7 +70,9 @@ LogicalResult verifyFold(Operation *op, Region &element, Region &combiner, TypeR
                              << " must match the accumulator " << typeList(init);
   Type index = IndexType::get(op->getContext());
   if (failed(verifyRegion(op, element, "element", {index}, init)) ||
-      failed(verifyRegion(op, combiner, "combiner", concat(init, init), init)))
+      failed(verifyRegion(op, combiner, "combiner", concat(init, init), init)) ||
+      (!step.empty() &&
+       failed(verifyRegion(op, step, "step", concat(init, init), init))))
     return failure();
   if (identity) {
     if (identity->size() != init.size())
@@ -102,13 +105,13 @@ LogicalResult MapOp::verify() {
 }
 
 LogicalResult ReduceOp::verify() {
-  return verifyFold(*this, getElement(), getCombiner(), getInit().getTypes(),
+  return verifyFold(*this, getElement(), getCombiner(), getStep(), getInit().getTypes(),
                     getResults().getTypes(), getIdentity());
 }
 
 LogicalResult ScanOp::verify() {
-  if (failed(verifyFold(*this, getElement(), getCombiner(), getInit().getTypes(),
-                        getResults().getTypes(), getIdentity())))
+  if (failed(verifyFold(*this, getElement(), getCombiner(), getStep(),
+                        getInit().getTypes(), getResults().getTypes(), getIdentity())))
     return failure();
   return verifyRegion(*this, getBody(), "body",
                       concat({IndexType::get(getContext())}, getInit().getTypes()), {});

@@ -53,16 +53,28 @@ class Seqfuse_FoldOp<string mnemonic> : Seqfuse_Op<mnemonic, [RecursiveMemoryEff
     new accumulator; it must be associative (it is a composition of update
     functions, or a monoid operator), which makes the fold parallel. The
     optional `identity` is the combiner's neutral element, `kind` names the
-    recognised family (e.g. "add", "affine", "segmented-add", "argmin"), and
-    `reverse` folds from `upperBound - 1` down to `lowerBound`.
+    recognised family (e.g. "add", "affine", "segmented-add", "argmin",
+    "linear"), and `reverse` folds from `upperBound - 1` down to `lowerBound`.
+
+    The optional `step` region (same arguments and results as `combiner`)
+    applies one iteration's element to the running accumulator exactly as
+    the loop does; where it is present the sequential meaning uses `step` in
+    place of `combiner`, and `combiner` only composes accumulators (a chunk's
+    summary with the next one's). Both describe the same function; they
+    differ only in floating-point rounding and in how structural zeros are
+    treated (e.g. the shift rows of a companion matrix are moves in `step`,
+    multiplications by 0 and 1 in `combiner`). A parallel lowering applies
+    `step` inside a chunk and `combiner` across chunks, and only where
+    reassociating floating point is allowed (never with `strict_fp`).
   }];
 }
 
 def Seqfuse_ReduceOp : Seqfuse_FoldOp<"reduce"> {
   let summary = "A fold of an associative combiner over an iteration range";
   let description = [{
-    Sequential meaning: `acc = init; for i: acc = combiner(acc, element(i))`;
-    the results are the final `acc`.
+    Sequential meaning: `acc = init; for i: acc = combiner(acc, element(i))`
+    (`step` in place of `combiner` where present); the results are the final
+    `acc`.
   }] # foldDescription # [{
 
     ```mlir
@@ -81,10 +93,12 @@ def Seqfuse_ReduceOp : Seqfuse_FoldOp<"reduce"> {
                        UnitAttr:$reverse, OptionalAttr<StrAttr>:$kind,
                        OptionalAttr<ArrayAttr>:$identity);
   let results = (outs Variadic<AnyType>:$results);
-  let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner);
+  let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner,
+                        MaxSizedRegion<1>:$step);
   let assemblyFormat = [{
     $lowerBound `to` $upperBound (`init` `(` $init^ `:` type($init) `)`)?
-    `element` $element `combiner` $combiner attr-dict (`->` type($results)^)?
+    `element` $element `combiner` $combiner (`step` $step^)? attr-dict
+    (`->` type($results)^)?
   }];
   let hasVerifier = 1;
 }
@@ -98,7 +112,7 @@ def Seqfuse_ScanOp : Seqfuse_FoldOp<"scan"> {
     acc = init
     for i:
       if (!inclusive) body(i, acc)
-      acc = combiner(acc, element(i))
+      acc = combiner(acc, element(i))   // step(acc, element(i)) if present
       if (inclusive) body(i, acc)
     ```
 
@@ -130,10 +144,10 @@ def Seqfuse_ScanOp : Seqfuse_FoldOp<"scan"> {
                        OptionalAttr<ArrayAttr>:$identity);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner,
-                        SizedRegion<1>:$body);
+                        SizedRegion<1>:$body, MaxSizedRegion<1>:$step);
   let assemblyFormat = [{
     $lowerBound `to` $upperBound (`init` `(` $init^ `:` type($init) `)`)?
-    `element` $element `combiner` $combiner `body` $body attr-dict
+    `element` $element `combiner` $combiner (`step` $step^)? `body` $body attr-dict
     (`->` type($results)^)?
   }];
   let hasVerifier = 1;
