@@ -7,8 +7,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "llvm/ADT/EquivalenceClasses.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 
 #include <functional>
 #include <limits>
@@ -639,10 +639,10 @@ private:
   /// order-K recurrence x[i] = a1*x[i-1] + ... + aK*x[i-K] + c (after
   /// promote-carried-cells), or coupled states.
   static constexpr unsigned kMaxLinear = 4;
-  std::optional<LoopPattern> matchLinearSystems(SmallVectorImpl<bool> &taken,
-                                                llvm::function_ref<uint64_t(Value)> maskOf,
-                                                scf::YieldOp yield,
-                                                std::vector<LoopPattern::Fold> &out) {
+  std::optional<LoopPattern>
+  matchLinearSystems(SmallVectorImpl<bool> &taken,
+                     llvm::function_ref<uint64_t(Value)> maskOf, scf::YieldOp yield,
+                     std::vector<LoopPattern::Fold> &out) {
     unsigned n = loop.getNumRegionIterArgs();
     struct Row {
       SmallVector<LoopPattern::Fold::Term> terms;
@@ -688,12 +688,12 @@ private:
         continue; // a single state: a monoid or an affine map
       llvm::sort(members);
       if (members.size() > kMaxLinear)
-        return sequential("states " + stateName(loop, members[0]) + " ... " +
-                              stateName(loop, members.back()) + " form a linear system of " +
-                              std::to_string(members.size()) +
-                              " states; seqfuse folds at most " +
-                              std::to_string(kMaxLinear),
-                          loop);
+        return sequential(
+            "states " + stateName(loop, members[0]) + " ... " +
+                stateName(loop, members.back()) + " form a linear system of " +
+                std::to_string(members.size()) + " states; seqfuse folds at most " +
+                std::to_string(kMaxLinear),
+            loop);
       LoopPattern::Fold f;
       f.monoid = "linear";
       f.states.assign(members.begin(), members.end());
@@ -701,8 +701,10 @@ private:
         Row &r = *rows[k];
         for (auto &t : r.terms)
           if (t.state >= 0)
-            t.state = llvm::find(members, static_cast<unsigned>(t.state)) - members.begin();
-        llvm::sort(r.ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+            t.state =
+                llvm::find(members, static_cast<unsigned>(t.state)) - members.begin();
+        llvm::sort(r.ops,
+                   [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
         r.ops.erase(std::unique(r.ops.begin(), r.ops.end()), r.ops.end());
         if (!f.update && !r.ops.empty())
           f.update = r.ops.back();

@@ -88,7 +88,8 @@ SmallVector<bool> liveSlots(Operation *op, Region &apply, Region *body) {
       while (!work.empty()) {
         Value v = work.pop_back_val();
         if (auto arg = dyn_cast<BlockArgument>(v)) {
-          if (arg.getOwner() == &blk && arg.getArgNumber() < n && !live[arg.getArgNumber()])
+          if (arg.getOwner() == &blk && arg.getArgNumber() < n &&
+              !live[arg.getArgNumber()])
             live[arg.getArgNumber()] = changed = true;
           continue;
         }

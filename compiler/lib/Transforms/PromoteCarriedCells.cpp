@@ -10,8 +10,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/SmallBitVector.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace seqfuse {
 #define GEN_PASS_DEF_PROMOTECARRIEDCELLSPASS
@@ -53,9 +53,9 @@ std::optional<Cells> findCells(scf::ForOp loop, Value x) {
         !l->isBeforeInBlock(c.store))
       return std::nullopt;
     auto sub = l.getIndices()[0].getDefiningOp<arith::SubIOp>();
-    std::optional<int64_t> d =
-        sub && sub.getLhs() == loop.getInductionVar() ? seqfuse::constIndex(sub.getRhs())
-                                                      : std::nullopt;
+    std::optional<int64_t> d = sub && sub.getLhs() == loop.getInductionVar()
+                                   ? seqfuse::constIndex(sub.getRhs())
+                                   : std::nullopt;
     if (!d || *d < 1 || *d > static_cast<int64_t>(kMaxOrder))
       return std::nullopt;
     c.offsets.push_back(*d);

@@ -163,8 +163,8 @@ SmallVector<Value> linearElement(OpBuilder &b, Location loc, Type t,
   SmallVector<Value> mat(k * k), vec(k);
   for (auto [j, row] : llvm::enumerate(f.rows)) {
     for (const auto &term : row) {
-      Value v = term.value ? m.lookupOrDefault(term.value)
-                           : constantLike(b, loc, t, 1.0, 1);
+      Value v =
+          term.value ? m.lookupOrDefault(term.value) : constantLike(b, loc, t, 1.0, 1);
       if (term.negate)
         v = negate(b, loc, v);
       (term.state < 0 ? vec[j] : mat[j * k + term.state]) = v;
@@ -318,10 +318,9 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
                           : (Value)arith::AddIOp::create(b, loc, ab, xb));
       } else if (f.monoid == "linear") {
         unsigned w = slotsOf(f);
-        llvm::append_range(next, combineLinear(b, loc, f, loop,
-                                               blk->getArguments().slice(slot, w),
-                                               blk->getArguments().slice(n + slot, w),
-                                               exact));
+        llvm::append_range(
+            next, combineLinear(b, loc, f, loop, blk->getArguments().slice(slot, w),
+                                blk->getArguments().slice(n + slot, w), exact));
       } else if (f.segmented()) {
         // (f1, a1) then (f2, a2) => (f1 | f2, f2 ? a2 : a1 ⊕ a2).
         Value f1 = blk->getArgument(slot), a1 = blk->getArgument(slot + 1);
@@ -367,14 +366,16 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
       unsigned k = f.states.size();
       for (unsigned j = 0; j < k; ++j)
         for (unsigned l = 0; l < k; ++l)
-          ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, j == l ? 1.0 : 0.0)
-                                          : (Attribute)b.getIntegerAttr(t, j == l));
+          ids.push_back(isa<FloatType>(t)
+                            ? (Attribute)b.getFloatAttr(t, j == l ? 1.0 : 0.0)
+                            : (Attribute)b.getIntegerAttr(t, j == l));
       for (unsigned j = 0; j < k; ++j)
         ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
                                         : (Attribute)b.getIntegerAttr(t, 0));
     } else if (f.segmented()) {
       Type vt = accTypes[slot + 1];
-      TypedAttr id = f.treeOp ? monoidIdentity(monoidOf(f.treeOp), vt) : b.getZeroAttr(vt);
+      TypedAttr id =
+          f.treeOp ? monoidIdentity(monoidOf(f.treeOp), vt) : b.getZeroAttr(vt);
       allIds &= static_cast<bool>(id);
       ids.push_back(b.getBoolAttr(false));
       ids.push_back(id);

@@ -291,7 +291,8 @@ TEST(Patterns, NonContiguousOrStateDependentCoefficientsStaySequential) {
   Program p("gap");
   auto x = p.inout<float>("x");
   loop(2, x.size(0), [&](Var i) { x[i] = 0.5f * x[i - 2]; }); // no x[i-1]
-  EXPECT_THAT(only(compile(p), "sequential").detail, HasSubstr("it reads x[i-2] and writes x[i]"));
+  EXPECT_THAT(only(compile(p), "sequential").detail,
+              HasSubstr("it reads x[i-2] and writes x[i]"));
   EXPECT_EQ(differential(p), 0);
   Program q("quad");
   auto y = q.inout<float>("y");
@@ -312,9 +313,10 @@ TEST(Patterns, NonContiguousOrStateDependentCoefficientsStaySequential) {
       s[k] = s[k] + s[k - 1];
     out[i] = s[4];
   });
-  EXPECT_THAT(only(compile(r), "sequential").detail,
-              HasSubstr("states s0 ... s4 form a linear system of 5 states; seqfuse folds "
-                        "at most 4"));
+  EXPECT_THAT(
+      only(compile(r), "sequential").detail,
+      HasSubstr("states s0 ... s4 form a linear system of 5 states; seqfuse folds "
+                "at most 4"));
   EXPECT_EQ(differential(r), 0);
 }
 
@@ -507,7 +509,7 @@ TEST(Patterns, FloatSegmentedScans) {
   auto l = p.state<double>("l", 0.0);
   loop(0, v.size(0), [&](Var i) {
     if_(flag[i], [&] { s = v[i]; }).else_([&] { s = s + v[i]; }); // segmented sum
-    m = select(flag[i], w[i], w[i] * m);                           // state on the right
+    m = select(flag[i], w[i], w[i] * m);                          // state on the right
     // Three-way: reset, accumulate, or keep.
     if_(flag[i], [&] { hi = -v[i]; }).else_([&] {
       if_(c[i], [&] { hi.maxWith(v[i]); });

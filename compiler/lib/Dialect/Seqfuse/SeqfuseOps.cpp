@@ -71,8 +71,7 @@ LogicalResult verifyFold(Operation *op, Region &element, Region &combiner, Regio
   Type index = IndexType::get(op->getContext());
   if (failed(verifyRegion(op, element, "element", {index}, init)) ||
       failed(verifyRegion(op, combiner, "combiner", concat(init, init), init)) ||
-      (!step.empty() &&
-       failed(verifyRegion(op, step, "step", concat(init, init), init))))
+      (!step.empty() && failed(verifyRegion(op, step, "step", concat(init, init), init))))
     return failure();
   if (identity) {
     if (identity->size() != init.size())
