@@ -44,9 +44,9 @@ using namespace seqfuse::ast;
 // Stages
 //===----------------------------------------------------------------------===//
 
-static constexpr Stage kStages[] = {Stage::Program, Stage::Loop,      Stage::Pattern,
-                                    Stage::Checked, Stage::Canonical, Stage::CF,
-                                    Stage::LLVM,    Stage::LLVMIR,    Stage::Assembly};
+static constexpr Stage kStages[] = {
+    Stage::Program,   Stage::Loop, Stage::Pattern, Stage::Fused,  Stage::Checked,
+    Stage::Canonical, Stage::CF,   Stage::LLVM,    Stage::LLVMIR, Stage::Assembly};
 
 std::string_view seqfuse::stageName(Stage s) {
   switch (s) {
@@ -56,6 +56,8 @@ std::string_view seqfuse::stageName(Stage s) {
     return "loop";
   case Stage::Pattern:
     return "pattern";
+  case Stage::Fused:
+    return "fused";
   case Stage::Canonical:
     return "canonical";
   case Stage::Checked:
@@ -297,7 +299,10 @@ void runStage(mlir::ModuleOp m, const std::string &what,
 void addStage(mlir::OpPassManager &pm, Stage s, const Options &o) {
   switch (s) {
   case Stage::Pattern:
-    addPatternStage(pm);
+    addPatternStage(pm, o.strictFP);
+    break;
+  case Stage::Fused:
+    addFusedStage(pm);
     break;
   case Stage::Canonical:
     addCanonicalStage(pm);
@@ -357,6 +362,17 @@ std::string attrText(mlir::Attribute a) {
 
 /// One remark per pattern op of the pattern stage (not inside sequential
 /// regions), in program order.
+/// The float policy of a fold whose combiner rounds (see FloatPolicyPass).
+std::string floats(mlir::Operation *op) {
+  auto fp = op->getAttrOfType<mlir::StringAttr>("fp");
+  if (!fp)
+    return "";
+  if (fp.getValue() == "strict")
+    return "; floats: in the loop's order (strict_fp)";
+  return "; floats: may be reassociated in a fixed order (identical run to run and for "
+         "any thread count; Options::strictFP keeps the loop's order)";
+}
+
 std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
   std::vector<Remark> out;
   m->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
@@ -382,7 +398,7 @@ std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
     } else if (mlir::isa<ScatterCombineOp>(op)) {
       auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
       r.detail = "histogram into '" + tensorName(op->getOperand(2)) + "', operator " +
-                 (kind ? kind.getValue().str() : "?") + algorithm;
+                 (kind ? kind.getValue().str() : "?") + floats(op) + algorithm;
     } else {
       auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
       auto ids = op->getAttrOfType<mlir::ArrayAttr>("identity");
@@ -393,10 +409,29 @@ std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
                                  : "") +
                  "operator " + (kind ? kind.getValue().str() : "?") +
                  (ids ? ", identity " + attrText(ids) : "") +
-                 (states ? ", state " + attrText(states) : "") + algorithm;
+                 (states ? ", state " + attrText(states) : "") + floats(op) + algorithm;
     }
     out.push_back(r);
     return mlir::WalkResult::advance();
+  });
+  return out;
+}
+
+/// One remark per op the fusion stage made: which patterns run as one loop.
+std::vector<Remark> collectFusionRemarks(mlir::ModuleOp m) {
+  std::vector<Remark> out;
+  m->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
+    auto list = op->getAttrOfType<mlir::ArrayAttr>("fused");
+    if (!list)
+      return;
+    Remark r;
+    auto at = op->getAttrOfType<mlir::StringAttr>("at");
+    r.location = at ? at.getValue().str() : fileLine(op->getLoc());
+    r.pattern = "fused";
+    for (auto [k, a] : llvm::enumerate(list))
+      r.detail += (k ? " + " : "") + mlir::cast<mlir::StringAttr>(a).getValue().str();
+    r.detail += " run as one " + op->getName().stripDialect().str() + " loop";
+    out.push_back(std::move(r));
   });
   return out;
 }
@@ -417,14 +452,19 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
   }
   // The pattern stage runs for every target: its findings are the report.
   mlir::OwningOpRef<mlir::ModuleOp> m(k->loopModule->clone());
-  runStage(*m, "pattern", [&](mlir::OpPassManager &pm) { addPatternStage(pm); });
+  runStage(*m, "pattern",
+           [&](mlir::OpPassManager &pm) { addStage(pm, Stage::Pattern, options); });
   k->remarks = collectRemarks(*m);
+  runStage(*m, "fused",
+           [&](mlir::OpPassManager &pm) { addStage(pm, Stage::Fused, options); });
+  for (Remark &r : collectFusionRemarks(*m))
+    k->remarks.push_back(std::move(r));
   if (target.kind == Target::Kind::CPU) {
     k->llvmModule = std::move(m);
     runStage(*k->llvmModule, "cpu-pipeline", [&](mlir::OpPassManager &pm) {
       for (Stage t : kStages)
-        if (static_cast<int>(t) > static_cast<int>(Stage::Pattern) &&
-            t != Stage::LLVMIR && t != Stage::Assembly)
+        if (static_cast<int>(t) > static_cast<int>(Stage::Fused) && t != Stage::LLVMIR &&
+            t != Stage::Assembly)
           addStage(pm, t, options);
     });
     k->sites = readSites(*k->llvmModule);
@@ -545,7 +585,8 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
   key += "|target=";
   key += target.name();
   key += "|checked=" + std::to_string(options.checked) +
-         "|O=" + std::to_string(options.optLevel);
+         "|O=" + std::to_string(options.optLevel) +
+         "|strict_fp=" + std::to_string(options.strictFP);
 
   Cache &c = cache();
   std::promise<std::shared_ptr<KernelImpl>> promise;

@@ -653,7 +653,7 @@ std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t
                                                       bool *raisedError) {
   Kernel interp = compile(p, Target::interpreter());
   Kernel jit = compile(p, Target::cpu());
-  Kernel fast = compile(p, Target::cpu(), Options{.checked = false});
+  Kernel fast = compile(p, Target::cpu(), Options{.checked = false, .strictFP = true});
   std::vector<Buffer> args = generateArgs(p.data(), argSeed);
   testing::Outcome want = testing::runOn(interp, args);
   if (raisedError)

@@ -1,5 +1,6 @@
 //===- Bounds.cpp - what is known about indices and names -----------------===//
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -75,12 +76,35 @@ bool loopWithinExtent(scf::ForOp loop, Value m, int64_t d) {
          boundedByExtent(loop.getUpperBound(), m, d);
 }
 
+/// The iteration index of a seqfuse pattern op (the first argument of a map's
+/// body, a fold's element or a scan's body, a scatter's element), which takes
+/// every value of [lowerBound, upperBound) once: that op; else null.
+Operation *patternIndexOwner(Value idx) {
+  auto arg = dyn_cast<BlockArgument>(idx);
+  if (!arg || arg.getArgNumber() != 0 || !arg.getType().isIndex())
+    return nullptr;
+  Region *r = arg.getOwner()->getParent();
+  Operation *op = r ? r->getParentOp() : nullptr;
+  if (!op || !arg.getOwner()->isEntryBlock())
+    return nullptr;
+  unsigned k = r->getRegionNumber();
+  bool iteration = (isa<seqfuse::MapOp, seqfuse::ReduceOp, seqfuse::ScatterOp,
+                        seqfuse::ScatterCombineOp>(op) &&
+                    k == 0) ||
+                   (isa<seqfuse::ScanOp>(op) && (k == 0 || k == 2));
+  return iteration ? op : nullptr;
+}
+
 } // namespace
 
 bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
   auto mt = cast<MemRefType>(m.getType());
   if (auto c = constIndex(idx))
     return *c >= 0 && !mt.isDynamicDim(d) && *c < mt.getDimSize(d);
+  if (Operation *op = patternIndexOwner(idx)) {
+    auto lb = constIndex(op->getOperand(0));
+    return lb && *lb >= 0 && boundedByExtent(op->getOperand(1), m, d);
+  }
   if (auto loop = scf::getForInductionVarOwner(idx))
     return loopWithinExtent(loop, m, d);
   // Reverse loop: (lo + hi - 1) - k with k in [lo, hi). Canonicalisation

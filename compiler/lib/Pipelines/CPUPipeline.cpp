@@ -13,7 +13,7 @@ using namespace mlir;
 // Loop-form stages
 //===----------------------------------------------------------------------===//
 
-void seqfuse::addPatternStage(OpPassManager &pm) {
+void seqfuse::addPatternStage(OpPassManager &pm, bool strictFP) {
   // Find what each loop is (docs/patterns.md); every raised op keeps the
   // loop's exact sequential meaning, and the reasons go to the report.
   // x[i] = f(x[i-1]) carries x[i-1] in a register: a state like the others.
@@ -26,6 +26,14 @@ void seqfuse::addPatternStage(OpPassManager &pm) {
   pm.addPass(createRaiseFoldsPass());
   pm.addPass(createRaiseMapsPass());
   pm.addPass(createKeepSequentialPass());
+  // Which folds a parallel lowering may reassociate (none with strict_fp).
+  pm.addPass(createFloatPolicyPass(FloatPolicyPassOptions{strictFP}));
+}
+
+void seqfuse::addFusedStage(OpPassManager &pm) {
+  // Distribution split loops into the fewest groups with a pattern each;
+  // groups over the same range that can run as one loop are put back together.
+  pm.addPass(createFusePatternsPass());
 }
 
 void seqfuse::addCanonicalStage(OpPassManager &pm) {
@@ -69,7 +77,8 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  addPatternStage(pm);
+  addPatternStage(pm, options.strictFP);
+  addFusedStage(pm);
   // Checks come before any folding, so that an access the program makes but
   // never uses (a dead load) still raises, as in the loop.
   addCheckedStage(pm, options.checked);

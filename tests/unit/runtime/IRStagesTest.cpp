@@ -66,10 +66,11 @@ TEST(IRStages, DumpToDirectoryWritesOneFilePerStage) {
   for (auto &e : std::filesystem::directory_iterator(dir))
     names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  std::vector<std::string> want{
-      "dumped.00-program.txt",  "dumped.01-loop.mlir",      "dumped.02-pattern.mlir",
-      "dumped.03-checked.mlir", "dumped.04-canonical.mlir", "dumped.05-cf.mlir",
-      "dumped.06-llvm.mlir",    "dumped.07-llvm-ir.ll",     "dumped.08-asm.s"};
+  std::vector<std::string> want{"dumped.00-program.txt",  "dumped.01-loop.mlir",
+                                "dumped.02-pattern.mlir", "dumped.03-fused.mlir",
+                                "dumped.04-checked.mlir", "dumped.05-canonical.mlir",
+                                "dumped.06-cf.mlir",      "dumped.07-llvm.mlir",
+                                "dumped.08-llvm-ir.ll",   "dumped.09-asm.s"};
   EXPECT_EQ(names, want);
   std::ifstream in(dir / "dumped.01-loop.mlir");
   std::stringstream ss;

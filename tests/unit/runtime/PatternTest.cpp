@@ -16,6 +16,13 @@ using ::testing::HasSubstr;
 
 namespace {
 
+int count(const std::string &text, const std::string &what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
 /// The one remark of `k` whose pattern is `pattern`.
 Remark only(const Kernel &k, const std::string &pattern) {
   std::vector<Remark> r = k.report();
@@ -390,10 +397,21 @@ TEST(Patterns, LoopDistribution) {
   });
   Kernel k = compile(p);
   std::vector<Remark> r = k.report();
-  ASSERT_EQ(r.size(), 3u) << k.reportText();
+  ASSERT_EQ(r.size(), 4u) << k.reportText();
   EXPECT_EQ(r[0].pattern, "map") << k.reportText();
   EXPECT_EQ(r[1].pattern, "sequential") << k.reportText();
   EXPECT_EQ(r[2].pattern, "scan") << k.reportText();
+  // The map and the scan commute with the kept loop between them (they share
+  // only read-only memory with it): they fuse back into one loop.
+  EXPECT_EQ(r[3].pattern, "fused") << k.reportText();
+  EXPECT_THAT(r[3].detail,
+              ::testing::MatchesRegex("map at .*PatternTest.cpp:[0-9]+ \\+ "
+                                      "scan at .*PatternTest.cpp:[0-9]+ run as "
+                                      "one scan loop"));
+  std::string fused = k.ir(Stage::Fused);
+  EXPECT_EQ(count(fused, "seqfuse.scan"), 1) << fused;
+  EXPECT_EQ(count(fused, "seqfuse.map"), 0) << fused;
+  EXPECT_EQ(count(fused, "seqfuse.sequential"), 1) << fused;
   GenOptions o;
   o.floatLo = -0.5;
   o.floatHi = 0.5;
@@ -583,4 +601,139 @@ TEST(Patterns, StreamCompaction) {
   EXPECT_EQ(os, (std::vector<float>{1, 3, 5, 9, 9}));
   EXPECT_EQ(c[0], 3);
 }
+} // namespace
+
+namespace {
+
+/// The fused stage's IR of `p`, and the kernel's remarks of pattern "fused".
+std::vector<Remark> fusions(const Kernel &k) {
+  std::vector<Remark> out;
+  for (const Remark &r : k.report())
+    if (r.pattern == "fused")
+      out.push_back(r);
+  return out;
+}
+
+TEST(Fusion, NeighbouringLoopsOverTheSameRange) {
+  Program p("fuse_ok");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto w = p.input<int32_t>("w", {n});
+  auto tmp = p.output<float>("tmp", {n});
+  auto res = p.output<float>("res", {n});
+  auto total = p.output<int32_t>("total", {2});
+  auto acc = p.state<float>("acc", 0.0f);
+  auto s = p.state<int32_t>("s", 0);
+  auto m = p.state<int32_t>("m", 0);
+  loop(0, n, [&](Var i) { tmp[i] = v[i] * 2.0f; });   // map
+  loop(0, n, [&](Var i) { res[i] = tmp[i] + 1.0f; }); // map reading tmp[i]
+  loop(0, n, [&](Var i) {
+    acc += v[i];
+    res[i] = acc + res[i];
+  });                                          // scan, body reads res[i]
+  loop(0, n, [&](Var i) { s += w[i]; });       // reduce
+  loop(0, n, [&](Var i) { m.maxWith(w[i]); }); // reduce
+  total[0] = s;
+  total[1] = m;
+  Kernel k = compile(p);
+  std::vector<Remark> f = fusions(k);
+  ASSERT_EQ(f.size(), 1u) << k.reportText();
+  EXPECT_THAT(f[0].detail, HasSubstr("map at"));
+  EXPECT_THAT(f[0].detail, HasSubstr("run as one scan loop"));
+  std::string ir = k.ir(Stage::Fused);
+  EXPECT_EQ(count(ir, "seqfuse.scan"), 1) << ir;
+  EXPECT_EQ(count(ir, "seqfuse.map"), 0) << ir;
+  EXPECT_EQ(count(ir, "seqfuse.reduce"), 0) << ir;
+  EXPECT_THAT(ir, HasSubstr("kind = \"add,add,max\"")) << ir;
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Fusion, RefusedWhereTheOrderWouldShow) {
+  // Each pair below must not fuse: the second reads another iteration's
+  // element of what the first writes, a fold's element reads what the other
+  // writes, the ranges differ, or something can raise.
+  Program p("fuse_refused");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto idx = p.input<int64_t>("idx", {n});
+  auto a = p.output<float>("a", {n});
+  auto b = p.output<float>("b", {n});
+  auto c = p.output<float>("c", {n});
+  auto out = p.output<float>("out", {2});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) { a[i] = v[i] + 1.0f; });
+  loop(0, n - 1, [&](Var i) { b[i] = a[i + 1]; });     // other element, other range
+  loop(0, n, [&](Var i) { acc += a[i]; });             // element reads a
+  loop(1, n, [&](Var i) { c[i] = v[i]; });             // other range
+  loop(0, n, [&](Var i) { c[i] = c[i] + v[idx[i]]; }); // may raise
+  out[0] = acc;
+  Kernel k = compile(p);
+  EXPECT_TRUE(fusions(k).empty()) << k.reportText();
+  EXPECT_GT(differential(p), 0); // out-of-range idx raise, in the loop's order
+}
+
+TEST(FloatPolicy, StrictFPKeepsTheLoopsOrderAndSaysSo) {
+  Program p("fp_policy");
+  auto v = p.input<float>("v");
+  auto w = p.input<int32_t>("w", {v.size(0)});
+  auto out = p.output<float>("out", {v.size(0)});
+  auto total = p.output<int32_t>("total", {1});
+  auto acc = p.state<float>("acc", 0.0f);
+  auto s = p.state<int32_t>("s", 0);
+  loop(0, v.size(0), [&](Var i) {
+    acc = 0.5f * acc + v[i];
+    out[i] = acc;
+  });
+  loop(0, v.size(0), [&](Var i) { s += w[i]; });
+  total[0] = s;
+  Kernel fast = compile(p);
+  Kernel strict = compile(p, Target::cpu(), Options{.strictFP = true});
+  std::vector<Remark> rf = fast.report(), rs = strict.report();
+  ASSERT_GE(rf.size(), 2u) << fast.reportText();
+  ASSERT_GE(rs.size(), 2u) << strict.reportText();
+  EXPECT_THAT(rf[0].detail, HasSubstr("floats: may be reassociated in a fixed order"));
+  EXPECT_THAT(rs[0].detail, HasSubstr("floats: in the loop's order (strict_fp)"));
+  // Integer folds are exact under any grouping: no float policy to state.
+  EXPECT_THAT(rf[1].detail, ::testing::Not(HasSubstr("floats:")));
+  EXPECT_THAT(strict.ir(Stage::Pattern), HasSubstr("fp = \"strict\""));
+  EXPECT_THAT(fast.ir(Stage::Pattern), HasSubstr("fp = \"reassociate\""));
+  // The option is part of the cache key: two kernels.
+  EXPECT_NE(fast.impl(), strict.impl());
+  // Both are bit-identical to the loop today (the lowering is sequential);
+  // strict_fp promises it for every future lowering.
+  std::vector<float> vs(1000), o1(1000), o2(1000), ref(1000);
+  std::vector<int32_t> ws(1000, 1), t1(1), t2(1);
+  float a = 0.0f;
+  for (int i = 0; i < 1000; ++i) {
+    vs[i] = 1.0f / static_cast<float>(i + 3);
+    a = 0.5f * a + vs[i];
+    ref[i] = a;
+  }
+  fast(vs, ws, o1, t1);
+  strict(vs, ws, o2, t2);
+  EXPECT_EQ(o2, ref);
+  EXPECT_EQ(o1, ref);
+  EXPECT_EQ(t1[0], 1000);
+  EXPECT_EQ(t2[0], 1000);
+}
+
+TEST(Fusion, MapsIntoExclusiveScans) {
+  // An exclusive scan takes the map's statements before its own.
+  Program p("fuse_exclusive");
+  auto n = p.dim("n");
+  auto v = p.input<int64_t>("v", {n});
+  auto a = p.output<int64_t>("a", {n});
+  auto ex = p.output<int64_t>("ex", {n});
+  auto k = p.state<int64_t>("k", 0);
+  loop(0, n, [&](Var i) { a[i] = v[i] * 3; });
+  loop(0, n, [&](Var i) {
+    ex[i] = k + a[i];
+    k += v[i];
+  });
+  Kernel kern = compile(p);
+  ASSERT_EQ(fusions(kern).size(), 1u) << kern.reportText();
+  EXPECT_THAT(kern.ir(Stage::Fused), HasSubstr("inclusive = false"));
+  EXPECT_EQ(differential(p), 0);
+}
+
 } // namespace

@@ -22,11 +22,16 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
   Option<bool> checked{*this, "checked",
                        llvm::cl::desc("Insert run-time index and divisor checks"),
                        llvm::cl::init(true)};
+  Option<bool> strictFP{*this, "strict-fp",
+                        llvm::cl::desc("Keep every float fold in the loop's order"),
+                        llvm::cl::init(false)};
 };
 
 /// Stage "pattern": loops raised to seqfuse pattern ops, the rest wrapped in
-/// seqfuse.sequential with the reason.
-void addPatternStage(mlir::OpPassManager &pm);
+/// seqfuse.sequential with the reason; float folds marked with the policy.
+void addPatternStage(mlir::OpPassManager &pm, bool strictFP = false);
+/// Stage "fused": neighbouring pattern ops over the same range fused.
+void addFusedStage(mlir::OpPassManager &pm);
 /// Stage "canonical": canonicalize + CSE on loop form.
 void addCanonicalStage(mlir::OpPassManager &pm);
 /// Stage "checked": pattern ops lowered to loops, then run-time checks

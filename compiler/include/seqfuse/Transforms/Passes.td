@@ -211,4 +211,61 @@ def KeepSequentialPass : Pass<"seqfuse-keep-sequential"> {
   let dependentDialects = ["::seqfuse::SeqfuseDialect"];
 }
 
+def FloatPolicyPass : Pass<"seqfuse-float-policy"> {
+  let summary = "Record, per fold, whether a lowering may reassociate its floats";
+  let description = [{
+    A fold (`reduce`, `scan`, `scatter_combine`) whose combiner does inexact
+    floating-point arithmetic (`arith.addf`, `subf`, `mulf`, `divf`, ...; not
+    `minimumf`/`maximumf`/`select`, which are exact) gets `fp = "reassociate"`
+    by default: a parallel lowering may group the elements differently from
+    the loop, in a fixed order, so results are identical run to run and for
+    any thread count (as CUB, PyTorch and JAX do). With `strict=true`
+    (`Options::strictFP`) it gets `fp = "strict"`: every lowering must apply
+    the elements in the loop's order (the fold's `step`, or its `combiner`
+    with one element at a time), so float results are bit-identical to the
+    sequential loop. Folds that are exact under any grouping (integers,
+    min/max, select-by-order, resets) get no attribute.
+
+    ```mlir
+    %s = seqfuse.reduce ... combiner { ... arith.addf ... } {kind = "add"}
+      =>  %s = seqfuse.reduce ... {fp = "reassociate", kind = "add"}
+    ```
+  }];
+  let options = [
+    Option<"strict", "strict", "bool", /*default=*/"false",
+           "Keep every float fold in the loop's order (strict_fp)">,
+  ];
+}
+
+def FusePatternsPass : Pass<"seqfuse-fuse-patterns"> {
+  let summary = "Fuse neighbouring pattern ops over the same range into one";
+  let description = [{
+    ```
+    seqfuse.map lb to ub { A(i) }                seqfuse.scan lb to ub ... body {
+    seqfuse.scan lb to ub ... body { B(i) }  =>     A(i); B(i) }
+    ```
+    Two ops in the same block, one right after the other (constants and
+    other pure ops in between are moved out of the way), over the same
+    bounds and direction, fuse when doing iteration i of both before
+    iteration i+1 gives what doing all of the first, then all of the second,
+    gives:
+     * every memref both touch, and one of them writes, is accessed by both
+       only at the same iteration-owned index (`[i]`, `[i + c]`, `[i - c]` in
+       one dimension, the same expression in every access), so iteration i of
+       the second sees exactly what iteration i of the first left there;
+     * the elements of a fold never read a memref the other op writes (they
+       are evaluated before the bodies);
+     * nothing in either can raise (fusing would change which writes precede
+       an error), as for loop distribution.
+    map + map gives a map; map + fold puts the map's body into the fold's
+    body (before or after it, in program order); fold + fold of the same
+    kind of op (reduce + reduce, or scans with the same inclusive flag, or a
+    reduce and a scan) gives one fold with both accumulators. Ops with a
+    `step` region fuse with maps only. Loop distribution splits a loop into
+    the fewest groups that each have a pattern; this pass puts back together
+    the groups that run as one parallel loop.
+  }];
+  let dependentDialects = ["::seqfuse::SeqfuseDialect"];
+}
+
 #endif // SEQFUSE_TRANSFORMS_PASSES

@@ -65,6 +65,11 @@ struct Options {
   bool checked = true;
   /// LLVM optimisation level 0..3 for the CPU target.
   int optLevel = 3;
+  /// Keep every floating-point fold in the loop's order, so float results
+  /// are bit-identical to the sequential loop. By default a parallel lowering
+  /// may reassociate float + and * (in a fixed order: identical run to run
+  /// and for any thread count). The report says which folds this concerns.
+  bool strictFP = false;
   bool operator==(const Options &) const = default;
 };
 
@@ -74,6 +79,7 @@ enum class Stage : uint8_t {
   Loop,      ///< Loop-form MLIR as the DSL emits it (func/scf/memref/arith/math).
   Pattern,   ///< Loops raised to seqfuse pattern ops (map, reduce, scan, scatter,
              ///< scatter_combine) or kept in seqfuse.sequential with the reason.
+  Fused,     ///< Neighbouring pattern ops over the same range fused into one.
   Checked,   ///< Pattern ops lowered, run-time index checks inserted (no checks
              ///< when unchecked). Checks precede folding, so dead loads check too.
   Canonical, ///< After canonicalisation and CSE.

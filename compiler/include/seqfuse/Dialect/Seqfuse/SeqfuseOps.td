@@ -66,6 +66,11 @@ class Seqfuse_FoldOp<string mnemonic> : Seqfuse_Op<mnemonic, [RecursiveMemoryEff
     multiplications by 0 and 1 in `combiner`). A parallel lowering applies
     `step` inside a chunk and `combiner` across chunks, and only where
     reassociating floating point is allowed (never with `strict_fp`).
+
+    Discardable attributes: `fp` ("reassociate" or "strict", set by
+    `seqfuse-float-policy` where the combiner rounds), `at` (the statement's
+    file:line), `seqfuse.states` (the user's names of the accumulators) and
+    `fused` (the ops `seqfuse-fuse-patterns` made this one from).
   }];
 }
 

@@ -1,0 +1,486 @@
+//===- FusePatterns.cpp - neighbouring pattern ops into one ---------------===//
+//
+// The rewrite and its legality are in Passes.td (FusePatternsPass). A fused
+// op does, per iteration, the first op's work and then the second's; the
+// result is what running all of the first and then all of the second gives,
+// because every memref both touch (one writing) is accessed only at the same
+// iteration-owned element, the elements of a fold read nothing the other op
+// writes, and nothing can raise.
+//
+//===----------------------------------------------------------------------===//
+#include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
+#include "seqfuse/Transforms/Passes.h"
+#include "seqfuse/dsl/EmitLoopForm.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace seqfuse {
+#define GEN_PASS_DEF_FUSEPATTERNSPASS
+#include "seqfuse/Transforms/Passes.h.inc"
+} // namespace seqfuse
+
+using namespace mlir;
+using namespace seqfuse;
+
+namespace {
+
+bool fusable(Operation *op) { return isa<MapOp, ReduceOp, ScanOp>(op); }
+
+bool reverseOf(Operation *op) {
+  if (auto r = dyn_cast<ReduceOp>(op))
+    return r.getReverse();
+  if (auto s = dyn_cast<ScanOp>(op))
+    return s.getReverse();
+  return false;
+}
+
+/// Bounds known equal: the same value, equal constants, or the same
+/// dimension of the same memref.
+bool sameBound(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto ca = constIndex(a), cb = constIndex(b);
+  if (ca || cb)
+    return ca && cb && *ca == *cb;
+  auto da = a.getDefiningOp<memref::DimOp>(), db = b.getDefiningOp<memref::DimOp>();
+  if (!da || !db || da.getSource() != db.getSource())
+    return false;
+  auto ia = constIndex(da.getIndex()), ib = constIndex(db.getIndex());
+  return ia && ib && *ia == *ib;
+}
+
+struct Access {
+  Value memref;
+  SmallVector<Value> indices;
+  bool write;
+  Value iv;       // the pattern op's iteration index where the access is
+  bool inElement; // in a fold's element region
+};
+
+/// The memory accesses inside `root`; false when something else touches
+/// memory (a call, an unknown op).
+bool collect(Operation *root, SmallVector<Access> &out) {
+  bool known = true;
+  root->walk([&](Operation *op) {
+    if (op == root)
+      return;
+    Value m;
+    SmallVector<Value> idx;
+    bool write = false;
+    if (auto l = dyn_cast<memref::LoadOp>(op)) {
+      m = l.getMemRef();
+      idx.assign(l.getIndices().begin(), l.getIndices().end());
+    } else if (auto s = dyn_cast<memref::StoreOp>(op)) {
+      m = s.getMemRef();
+      idx.assign(s.getIndices().begin(), s.getIndices().end());
+      write = true;
+    } else {
+      if (op->getNumRegions() == 0 && !isMemoryEffectFree(op) && !isa<memref::DimOp>(op))
+        known = false;
+      return;
+    }
+    // The region of `root` holding the access gives the iteration index.
+    Region *r = op->getParentRegion();
+    while (r->getParentOp() != root)
+      r = r->getParentOp()->getParentRegion();
+    Block &entry = r->front();
+    bool iteration = !isa<ReduceOp, ScanOp>(root) || r->getRegionNumber() == 0 ||
+                     (isa<ScanOp>(root) && r->getRegionNumber() == 2);
+    Value iv = iteration && entry.getNumArguments() ? entry.getArgument(0) : Value();
+    bool inElement = isa<ReduceOp, ScanOp>(root) && r->getRegionNumber() == 0;
+    out.push_back({m, idx, write, iv, inElement});
+  });
+  return known;
+}
+
+/// c in idx = iv + c (iv, iv + c, c + iv, iv - c with c constant).
+std::optional<int64_t> ivOffset(Value idx, Value iv) {
+  if (!iv)
+    return std::nullopt;
+  if (idx == iv)
+    return 0;
+  if (auto add = idx.getDefiningOp<arith::AddIOp>()) {
+    if (add.getLhs() == iv)
+      return constIndex(add.getRhs());
+    if (add.getRhs() == iv)
+      return constIndex(add.getLhs());
+  }
+  if (auto sub = idx.getDefiningOp<arith::SubIOp>())
+    if (sub.getLhs() == iv)
+      if (auto c = constIndex(sub.getRhs()))
+        return -*c;
+  return std::nullopt;
+}
+
+bool mayFaultAny(Operation *op) { return mayFault(op); }
+
+/// Values `op` (its operands and its regions) uses that are defined outside it.
+llvm::SetVector<Value> capturedValues(Operation *op) {
+  llvm::SetVector<Value> out;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands()) {
+      Operation *def = v.getDefiningOp();
+      Region *r = v.getParentRegion();
+      bool inside = def ? op->isAncestor(def) : op->isProperAncestor(r->getParentOp());
+      if (!inside)
+        out.insert(v);
+    }
+  });
+  return out;
+}
+
+llvm::SmallPtrSet<Value, 8> writtenBy(ArrayRef<Access> accesses) {
+  llvm::SmallPtrSet<Value, 8> w;
+  for (const Access &a : accesses)
+    if (a.write)
+      w.insert(a.memref);
+  return w;
+}
+
+/// Running all of `a` and then all of `b` may be replaced by running
+/// iteration i of both before iteration i + 1.
+bool legalToFuse(Operation *a, Operation *b) {
+  if (!sameBound(a->getOperand(0), b->getOperand(0)) ||
+      !sameBound(a->getOperand(1), b->getOperand(1)) || reverseOf(a) != reverseOf(b))
+    return false;
+  auto sa = dyn_cast<ScanOp>(a), sb = dyn_cast<ScanOp>(b);
+  if (sa && sb && sa.getInclusive() != sb.getInclusive())
+    return false;
+  if (mayFaultAny(a) || mayFaultAny(b))
+    return false;
+  for (Value v : capturedValues(b))
+    if (v.getDefiningOp() == a)
+      return false;
+  SmallVector<Access> accA, accB;
+  if (!collect(a, accA) || !collect(b, accB))
+    return false;
+  auto wa = writtenBy(accA), wb = writtenBy(accB);
+  // Elements are evaluated before the bodies.
+  for (const Access &x : accA)
+    if (x.inElement && wb.contains(x.memref))
+      return false;
+  for (const Access &x : accB)
+    if (x.inElement && wa.contains(x.memref))
+      return false;
+  // Shared memory with a write: the same iteration-owned element in both.
+  llvm::SetVector<Value> shared;
+  for (const Access &x : accA)
+    for (const Access &y : accB)
+      if (x.memref == y.memref && (x.write || y.write))
+        shared.insert(x.memref);
+  for (Value m : shared) {
+    SmallVector<const Access *> all;
+    for (const Access &x : accA)
+      if (x.memref == m)
+        all.push_back(&x);
+    for (const Access &x : accB)
+      if (x.memref == m)
+        all.push_back(&x);
+    unsigned rank = all.front()->indices.size();
+    bool owned = false;
+    for (unsigned d = 0; d < rank && !owned; ++d) {
+      auto first = ivOffset(all.front()->indices[d], all.front()->iv);
+      owned = first && llvm::all_of(all, [&](const Access *x) {
+                return ivOffset(x->indices[d], x->iv) == first;
+              });
+    }
+    if (!owned)
+      return false;
+  }
+  return true;
+}
+
+/// `y` (before `b`) and `b` can swap: neither reads or writes what the other
+/// writes, neither can raise, and `b` does not use `y`'s results.
+bool commutes(Operation *y, Operation *b) {
+  if (isMemoryEffectFree(y) && !y->getNumRegions())
+    return true;
+  if (mayFaultAny(y) || mayFaultAny(b))
+    return false;
+  SmallVector<Access> ay, ab;
+  if (!collect(y, ay) || !collect(b, ab))
+    return false;
+  if (!y->getNumRegions() && !isa<memref::LoadOp, memref::StoreOp>(y))
+    return false;
+  if (auto l = dyn_cast<memref::LoadOp>(y))
+    ay.push_back({l.getMemRef(), {}, false, {}, false});
+  if (auto s = dyn_cast<memref::StoreOp>(y))
+    ay.push_back({s.getMemRef(), {}, true, {}, false});
+  auto wy = writtenBy(ay), wb = writtenBy(ab);
+  for (const Access &x : ay)
+    if (wb.contains(x.memref))
+      return false;
+  for (const Access &x : ab)
+    if (wy.contains(x.memref))
+      return false;
+  return true;
+}
+
+/// The pieces of a map or fold, as the fused op takes them.
+struct Parts {
+  Operation *op;
+  SmallVector<Type> accTypes;
+  SmallVector<Value> init;
+  Region *element = nullptr, *combiner = nullptr, *step = nullptr, *body = nullptr;
+  bool inclusive = true;
+  StringAttr kind;
+  ArrayAttr identity;
+
+  explicit Parts(Operation *o) : op(o) {
+    if (auto m = dyn_cast<MapOp>(o)) {
+      body = &m.getBody();
+      return;
+    }
+    if (auto r = dyn_cast<ReduceOp>(o)) {
+      fill(r);
+      return;
+    }
+    auto s = cast<ScanOp>(o);
+    fill(s);
+    body = &s.getBody();
+    inclusive = s.getInclusive();
+  }
+  template <class F> void fill(F f) {
+    accTypes.assign(f.getResultTypes().begin(), f.getResultTypes().end());
+    init.assign(f.getInit().begin(), f.getInit().end());
+    element = &f.getElement();
+    combiner = &f.getCombiner();
+    step = f.getStep().empty() ? nullptr : &f.getStep();
+    kind = f.getKindAttr();
+    identity = f.getIdentityAttr();
+  }
+  bool isFold() const { return element != nullptr; }
+};
+
+/// Clones `region`'s block into `b` with its arguments bound to `args`;
+/// returns what its yield passes.
+SmallVector<Value> inlineInto(OpBuilder &b, Region &region, ValueRange args) {
+  Block &block = region.front();
+  IRMapping map;
+  for (auto [arg, v] : llvm::zip_equal(block.getArguments(), args))
+    map.map(arg, v);
+  for (Operation &op : block.without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> out;
+  for (Value v : cast<YieldOp>(block.getTerminator()).getValues())
+    out.push_back(map.lookupOrDefault(v));
+  return out;
+}
+
+Block *block(OpBuilder &b, Region &region, TypeRange types, Location loc) {
+  SmallVector<Location> locs(types.size(), loc);
+  return b.createBlock(&region, region.end(), types, locs);
+}
+
+/// The user-facing names of a fold's accumulators, or s<k>.
+SmallVector<Attribute> stateNames(const Parts &p, Builder &b) {
+  SmallVector<Attribute> out;
+  auto names = p.op->getAttrOfType<ArrayAttr>(attrs::kStateNames);
+  for (unsigned k = 0; k < p.accTypes.size(); ++k)
+    out.push_back(names && k < names.size() ? names[k]
+                                            : b.getStringAttr("s" + std::to_string(k)));
+  return out;
+}
+
+/// "map at f.cpp:12" for each op fused into `op` so far.
+SmallVector<Attribute> fusedList(Operation *op, Builder &b) {
+  if (auto list = op->getAttrOfType<ArrayAttr>("fused"))
+    return SmallVector<Attribute>(list.begin(), list.end());
+  auto at = op->getAttrOfType<StringAttr>("at");
+  std::string where = at ? at.getValue().str() : fileLine(op->getLoc());
+  std::string s = op->getName().stripDialect().str();
+  if (!where.empty())
+    s += " at " + where;
+  return {b.getStringAttr(s)};
+}
+
+Operation *fuse(Operation *a, Operation *b) {
+  Parts pa(a), pb(b);
+  Location loc = FusedLoc::get(a->getContext(), {a->getLoc(), b->getLoc()});
+  OpBuilder ob(a);
+  Value lb = a->getOperand(0), ub = a->getOperand(1);
+  Type index = ob.getIndexType();
+  Operation *fused;
+  unsigned na = pa.accTypes.size();
+  SmallVector<Type> accTypes(pa.accTypes);
+  llvm::append_range(accTypes, pb.accTypes);
+  SmallVector<Value> init(pa.init);
+  llvm::append_range(init, pb.init);
+  // The body of the fused op: a's iteration, then b's.
+  auto buildBody = [&](Region &region, bool withAcc) {
+    OpBuilder bb(a->getContext());
+    SmallVector<Type> args{index};
+    if (withAcc)
+      llvm::append_range(args, accTypes);
+    Block *blk = block(bb, region, args, loc);
+    bb.setInsertionPointToEnd(blk);
+    Value i = blk->getArgument(0);
+    auto accs = blk->getArguments().drop_front();
+    for (auto [p, offset] : {std::pair<Parts *, unsigned>{&pa, 0}, {&pb, na}}) {
+      if (!p->body)
+        continue;
+      SmallVector<Value> args{i};
+      if (isa<ScanOp>(p->op))
+        llvm::append_range(args, accs.slice(offset, p->accTypes.size()));
+      inlineInto(bb, *p->body, args);
+    }
+    YieldOp::create(bb, loc);
+  };
+  if (!pa.isFold() && !pb.isFold()) {
+    auto map = MapOp::create(ob, loc, lb, ub);
+    buildBody(map.getBody(), false);
+    fused = map;
+  } else {
+    bool scan = pa.body || pb.body;
+    bool inclusive =
+        (isa<ScanOp>(a) ? pa.inclusive : true) && (isa<ScanOp>(b) ? pb.inclusive : true);
+    Region *element, *combiner, *step;
+    if (scan) {
+      auto s = ScanOp::create(ob, loc, accTypes, lb, ub, init, inclusive, reverseOf(a),
+                              nullptr, nullptr);
+      buildBody(s.getBody(), true);
+      element = &s.getElement(), combiner = &s.getCombiner(), step = &s.getStep();
+      fused = s;
+    } else {
+      auto r = ReduceOp::create(ob, loc, accTypes, lb, ub, init, reverseOf(a), nullptr,
+                                nullptr);
+      element = &r.getElement(), combiner = &r.getCombiner(), step = &r.getStep();
+      fused = r;
+    }
+    OpBuilder rb(a->getContext());
+    {
+      Block *blk = block(rb, *element, {index}, loc);
+      rb.setInsertionPointToEnd(blk);
+      SmallVector<Value> out;
+      for (Parts *p : {&pa, &pb})
+        if (p->element)
+          llvm::append_range(out, inlineInto(rb, *p->element, blk->getArgument(0)));
+      YieldOp::create(rb, loc, out);
+    }
+    auto buildCombine = [&](Region &region, bool useStep) {
+      SmallVector<Type> args(accTypes);
+      llvm::append_range(args, accTypes);
+      Block *blk = block(rb, region, args, loc);
+      rb.setInsertionPointToEnd(blk);
+      unsigned n = accTypes.size();
+      SmallVector<Value> out;
+      for (auto [p, offset] : {std::pair<Parts *, unsigned>{&pa, 0}, {&pb, na}}) {
+        if (!p->element)
+          continue;
+        unsigned w = p->accTypes.size();
+        SmallVector<Value> args(blk->getArguments().slice(offset, w));
+        llvm::append_range(args, blk->getArguments().slice(n + offset, w));
+        Region &r = useStep && p->step ? *p->step : *p->combiner;
+        llvm::append_range(out, inlineInto(rb, r, args));
+      }
+      YieldOp::create(rb, loc, out);
+    };
+    buildCombine(*combiner, false);
+    if (pa.step || pb.step)
+      buildCombine(*step, true);
+    // kind, identity, names, float policy
+    std::string kind;
+    for (Parts *p : {&pa, &pb})
+      if (p->kind)
+        kind += (kind.empty() ? "" : ",") + p->kind.getValue().str();
+    if (!kind.empty())
+      fused->setAttr("kind", rb.getStringAttr(kind));
+    bool ids = (!pa.isFold() || pa.identity) && (!pb.isFold() || pb.identity);
+    if (ids) {
+      SmallVector<Attribute> all;
+      for (Parts *p : {&pa, &pb})
+        if (p->identity)
+          llvm::append_range(all, p->identity.getValue());
+      fused->setAttr("identity", rb.getArrayAttr(all));
+    }
+    SmallVector<Attribute> names = stateNames(pa, rb);
+    llvm::append_range(names, stateNames(pb, rb));
+    fused->setAttr(attrs::kStateNames, rb.getArrayAttr(names));
+    auto fp = [&](Operation *op) {
+      auto s = op->getAttrOfType<StringAttr>("fp");
+      return s ? s.getValue() : StringRef();
+    };
+    if (fp(a) == "strict" || fp(b) == "strict")
+      fused->setAttr("fp", rb.getStringAttr("strict"));
+    else if (fp(a) == "reassociate" || fp(b) == "reassociate")
+      fused->setAttr("fp", rb.getStringAttr("reassociate"));
+  }
+  if (auto at = a->getAttrOfType<StringAttr>("at"))
+    fused->setAttr("at", at);
+  SmallVector<Attribute> list = fusedList(a, ob);
+  llvm::append_range(list, fusedList(b, ob));
+  fused->setAttr("fused", ob.getArrayAttr(list));
+  for (unsigned k = 0; k < a->getNumResults(); ++k)
+    a->getResult(k).replaceAllUsesWith(fused->getResult(k));
+  for (unsigned k = 0; k < b->getNumResults(); ++k)
+    b->getResult(k).replaceAllUsesWith(fused->getResult(na + k));
+  b->erase();
+  a->erase();
+  return fused;
+}
+
+/// Fuses `a` with the next fusable op of its block it can reach: the ops in
+/// between either commute with it or are pure ops it needs (hoisted above
+/// `a`). Returns the fused op, or null.
+Operation *fuseWithNext(Operation *a) {
+  for (Operation *b = a->getNextNode(); b; b = b->getNextNode()) {
+    if (!fusable(b))
+      continue;
+    // Ops between a and b that b needs, transitively: hoisted above a.
+    llvm::SetVector<Operation *> needed;
+    llvm::SetVector<Value> captured = capturedValues(b);
+    SmallVector<Value> work(captured.begin(), captured.end());
+    bool ok = true;
+    while (!work.empty() && ok) {
+      Value v = work.pop_back_val();
+      Operation *def = v.getDefiningOp();
+      if (!def || def->getBlock() != a->getBlock() || !a->isBeforeInBlock(def) ||
+          !def->isBeforeInBlock(b))
+        continue;
+      if (!isMemoryEffectFree(def) || def->getNumRegions()) {
+        ok = false;
+        break;
+      }
+      if (needed.insert(def))
+        llvm::append_range(work, capturedValues(def));
+    }
+    for (Operation *y : needed)
+      for (Value v : y->getOperands())
+        if (v.getDefiningOp() == a)
+          ok = false;
+    for (Operation *y = a->getNextNode(); ok && y != b; y = y->getNextNode())
+      if (!needed.contains(y) && !commutes(y, b))
+        ok = false;
+    if (!ok || !legalToFuse(a, b))
+      continue;
+    SmallVector<Operation *> hoist(needed.begin(), needed.end());
+    llvm::sort(hoist, [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+    for (Operation *y : hoist)
+      y->moveBefore(a);
+    return fuse(a, b);
+  }
+  return nullptr;
+}
+
+struct FusePatterns : seqfuse::impl::FusePatternsPassBase<FusePatterns> {
+  void runOnOperation() override {
+    SmallVector<Block *> blocks;
+    getOperation()->walk([&](Block *blk) { blocks.push_back(blk); });
+    for (Block *blk : blocks) {
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (Operation &op : *blk)
+          if (fusable(&op) && fuseWithNext(&op)) {
+            changed = true;
+            break;
+          }
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,175 @@
+// RUN: seqfuse-opt --seqfuse-fuse-patterns --split-input-file %s | FileCheck %s
+
+// A map writing tmp[i], a scan whose body reads tmp[i], and a reduction over
+// the same range (its bound a separate memref.dim of the same memref, its
+// init a constant defined in between): one scan with both accumulators, the
+// map's statements first in its body.
+// CHECK-LABEL: func.func @chain
+// CHECK: %[[R:.*]]:2 = seqfuse.scan %{{.*}} to %{{.*}} init(%{{.*}}, %{{.*}} : f32, i32) element {
+// CHECK: ^bb0(%[[I:.*]]: index):
+// CHECK:   %[[V:.*]] = memref.load %arg0[%[[I]]]
+// CHECK:   %[[W:.*]] = memref.load %arg1[%[[I]]]
+// CHECK:   seqfuse.yield %[[V]], %[[W]] : f32, i32
+// CHECK: } combiner {
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: i32, %[[X:.*]]: f32, %[[Y:.*]]: i32):
+// CHECK:   arith.addf %[[A]], %[[X]]
+// CHECK:   arith.maxsi %[[B]], %[[Y]]
+// CHECK: } body {
+// CHECK: ^bb0(%[[BI:.*]]: index, %[[ACC:.*]]: f32, %{{.*}}: i32):
+// CHECK:   %[[T:.*]] = arith.mulf
+// CHECK:   memref.store %[[T]], %arg2[%[[BI]]]
+// CHECK:   %[[T2:.*]] = memref.load %arg2[%[[BI]]]
+// CHECK:   %[[S:.*]] = arith.addf %[[ACC]], %[[T2]]
+// CHECK:   memref.store %[[S]], %arg3[%[[BI]]]
+// CHECK: } {fused = ["map at {{.*}}", "scan at a.cpp:3", "reduce at {{.*}}"], identity = [-0.000000e+00 : f32, -2147483648 : i32], kind = "add,max", seqfuse.states = ["acc", "m"]} -> f32, i32
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {seqfuse.dims = ["n#0"]},
+                 %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}, %out: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> (f32, i32) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %two = arith.constant 2.0 : f32
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    %y = arith.mulf %x, %two : f32
+    memref.store %y, %tmp[%i] : memref<?xf32>
+    seqfuse.yield
+  }
+  %z = arith.constant 0.0 : f32
+  %s = seqfuse.scan %c0 to %n init(%z : f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    seqfuse.yield %x : f32
+  } combiner {
+  ^bb0(%a: f32, %x: f32):
+    %r = arith.addf %a, %x : f32
+    seqfuse.yield %r : f32
+  } body {
+  ^bb0(%i: index, %acc: f32):
+    %t = memref.load %tmp[%i] : memref<?xf32>
+    %r = arith.addf %acc, %t : f32
+    memref.store %r, %out[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:3", identity = [-0.0 : f32], kind = "add", seqfuse.states = ["acc"]} -> f32
+  %n2 = memref.dim %v, %c0 : memref<?xf32>
+  %lo = arith.constant -2147483648 : i32
+  %m = seqfuse.reduce %c0 to %n2 init(%lo : i32) element {
+  ^bb0(%i: index):
+    %x = memref.load %w[%i] : memref<?xi32>
+    seqfuse.yield %x : i32
+  } combiner {
+  ^bb0(%a: i32, %x: i32):
+    %r = arith.maxsi %a, %x : i32
+    seqfuse.yield %r : i32
+  } {identity = [-2147483648 : i32], kind = "max", seqfuse.states = ["m"]} -> i32
+  return %s, %m : f32, i32
+}
+
+// -----
+
+// The scan's element reads tmp, which the map writes: the element would run
+// before the map's store of the same iteration, and other iterations' values
+// were all there before. Not fused.
+// CHECK-LABEL: func.func @element_reads_written
+// CHECK: seqfuse.map
+// CHECK: seqfuse.reduce
+func.func @element_reads_written(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> f32 {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    memref.store %x, %tmp[%i] : memref<?xf32>
+    seqfuse.yield
+  }
+  %z = arith.constant 0.0 : f32
+  %s = seqfuse.reduce %c0 to %n init(%z : f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %tmp[%i] : memref<?xf32>
+    seqfuse.yield %x : f32
+  } combiner {
+  ^bb0(%a: f32, %x: f32):
+    %r = arith.addf %a, %x : f32
+    seqfuse.yield %r : f32
+  } -> f32
+  return %s : f32
+}
+
+// -----
+
+// The second map reads tmp[i + 1] (another iteration's element) and a
+// kept loop between touches tmp: neither fuses.
+// CHECK-LABEL: func.func @other_element
+// CHECK: seqfuse.map
+// CHECK: seqfuse.map
+// CHECK: seqfuse.sequential
+// CHECK: seqfuse.map
+func.func @other_element(%v: memref<8xf32>, %tmp: memref<8xf32>, %o: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c7 = arith.constant 7 : index
+  seqfuse.map %c0 to %c7 {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<8xf32>
+    memref.store %x, %tmp[%i] : memref<8xf32>
+    seqfuse.yield
+  }
+  seqfuse.map %c0 to %c7 {
+  ^bb0(%i: index):
+    %j = arith.addi %i, %c1 : index
+    %x = memref.load %tmp[%j] : memref<8xf32>
+    memref.store %x, %o[%i] : memref<8xf32>
+    seqfuse.yield
+  }
+  seqfuse.sequential {
+    scf.for %i = %c0 to %c7 step %c1 {
+      %x = memref.load %tmp[%i] : memref<8xf32>
+      memref.store %x, %tmp[%c0] : memref<8xf32>
+    }
+    seqfuse.yield
+  } {reason = "x"}
+  seqfuse.map %c0 to %c7 {
+  ^bb0(%i: index):
+    %x = memref.load %tmp[%i] : memref<8xf32>
+    memref.store %x, %o[%i] : memref<8xf32>
+    seqfuse.yield
+  }
+  return
+}
+
+// -----
+
+// Two maps with a commuting kept loop between (it touches only other
+// memory): they fuse, the kept loop stays after.
+// CHECK-LABEL: func.func @across
+// CHECK: seqfuse.map
+// CHECK:   memref.store {{.*}} %arg1
+// CHECK:   memref.store {{.*}} %arg3
+// CHECK: } {fused = ["map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}", "map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}"]}
+// CHECK-NEXT: seqfuse.sequential
+// CHECK-NOT: seqfuse.map
+func.func @across(%v: memref<8xf32>, %a: memref<8xf32>, %t: memref<8xf32>, %b: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  seqfuse.map %c0 to %c8 {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<8xf32>
+    memref.store %x, %a[%i] : memref<8xf32>
+    seqfuse.yield
+  }
+  seqfuse.sequential {
+    scf.for %i = %c0 to %c8 step %c1 {
+      %x = memref.load %t[%i] : memref<8xf32>
+      memref.store %x, %t[%c0] : memref<8xf32>
+    }
+    seqfuse.yield
+  } {reason = "x"}
+  seqfuse.map %c0 to %c8 {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<8xf32>
+    memref.store %x, %b[%i] : memref<8xf32>
+    seqfuse.yield
+  }
+  return
+}
