@@ -277,6 +277,29 @@ template <class T> Tensor<T, 1> &outOf(Gen &g) {
 
 template <class T> void reductionOrScan(Gen &g, bool scan, bool exclusive) {
   Sig &s = g.s;
+  // Sometimes into a fixed element (t[0], t[kk]: carried in a register).
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, int64_t>) {
+    if (g.chance(0.4)) {
+      auto &cells = [&]() -> Tensor<T, 1> & {
+        if constexpr (std::is_same_v<T, float>)
+          return g.chance(0.5) ? s.t : s.ht;
+        else
+          return s.h;
+      }();
+      auto &out = outOf<T>(g);
+      bool param = g.chance(0.3);
+      loop(0, s.n, [&](Var i) {
+        auto cell = param ? cells[cast<Index>(s.kk)] : cells[0];
+        auto v = expr<T>(g, i, 2);
+        if (scan && exclusive)
+          out[i] = cell;
+        cell = combine<T>(g, cell, v);
+        if (scan && !exclusive)
+          out[i] = cell;
+      });
+      return;
+    }
+  }
   auto acc = s.p.state<T>("acc", expr<T>(g, constant<Index>(0), 0));
   auto &out = outOf<T>(g);
   loop(0, s.n, [&](Var i) {

@@ -393,8 +393,23 @@ private:
     for (const Access *l : loads) {
       bool sameAsStore =
           stores.size() == 1 && sameIndices(l->indices, stores.front()->indices, written);
-      if (sameAsStore)
+      if (sameAsStore) {
+        // A fixed element (t[0], t[k]) read and written by every iteration:
+        // promote-carried-cells carries it when it can.
+        bool fixed = llvm::all_of(l->indices, [&](Value i) {
+          return definedOutside(i, loop) || constIndex(i).has_value() ||
+                 (i.getDefiningOp() && isMemoryEffectFree(i.getDefiningOp()) &&
+                  llvm::all_of(i.getDefiningOp()->getOperands(),
+                               [&](Value o) { return definedOutside(o, loop); }));
+        });
+        if (fixed)
+          return sequential("it reads and writes " + showAccess(*l, loop) +
+                                " in every iteration, and the element is carried in a "
+                                "register only when nothing else in the loop can raise "
+                                "and its first access comes before any store",
+                            l->op);
         continue;
+      }
       std::string what = showAccess(*l, loop);
       std::string reason =
           feedsCondition(l->op, loop) ? "the condition reads " : "it reads ";

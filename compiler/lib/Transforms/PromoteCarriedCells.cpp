@@ -13,6 +13,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SmallBitVector.h"
 
+#include <functional>
+
 namespace seqfuse {
 #define GEN_PASS_DEF_PROMOTECARRIEDCELLSPASS
 #include "seqfuse/Transforms/Passes.h.inc"
@@ -82,7 +84,7 @@ std::optional<Cells> findCells(scf::ForOp loop, Value x) {
   return c;
 }
 
-void promote(scf::ForOp loop, Cells c) {
+scf::ForOp promote(scf::ForOp loop, Cells c) {
   OpBuilder b(loop);
   Location loc = c.loads.front().getLoc();
   Type t = c.loads.front().getType();
@@ -151,6 +153,224 @@ void promote(scf::ForOp loop, Cells c) {
   for (auto [o, n] : llvm::zip(loop.getResults(), newLoop.getResults()))
     o.replaceAllUsesWith(n);
   loop.erase();
+  return newLoop;
+}
+
+/// A value that is the same in every iteration: defined outside the loop, or
+/// a pure op of such values (the DSL re-emits an index per use).
+bool invariant(Value v, scf::ForOp loop, int depth = 0) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return !loop->isAncestor(v.getParentBlock()->getParentOp());
+  if (!loop->isAncestor(def))
+    return true;
+  if (depth > 8 || def->getNumRegions() || !isMemoryEffectFree(def))
+    return false;
+  return llvm::all_of(def->getOperands(),
+                      [&](Value o) { return invariant(o, loop, depth + 1); });
+}
+
+/// Two invariant values always equal: the same value, equal constants, or
+/// the same pure op of equal values.
+bool sameInvariant(Value a, Value b, int depth = 0) {
+  if (a == b)
+    return true;
+  auto ca = seqfuse::constIndex(a), cb = seqfuse::constIndex(b);
+  if (ca || cb)
+    return ca && cb && *ca == *cb;
+  Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
+  if (!x || !y || depth > 8 || x->getName() != y->getName() ||
+      x->getAttrDictionary() != y->getAttrDictionary() ||
+      x->getNumOperands() != y->getNumOperands() || x->getNumResults() != 1)
+    return false;
+  for (auto [u, v] : llvm::zip(x->getOperands(), y->getOperands()))
+    if (!sameInvariant(u, v, depth + 1))
+      return false;
+  return true;
+}
+
+/// A fixed element x[c] (c the same in every iteration) that the loop reads
+/// and writes, e.g. `t[0] += v[i]`: every access to x is to that element, in
+/// the loop's block, a load first; nothing in the loop can raise but those
+/// accesses, and nothing observable happens before the first of them.
+struct FixedCell {
+  SmallVector<Operation *> accesses; // in the loop's order
+};
+
+std::optional<FixedCell> findFixedCell(scf::ForOp loop, Value x) {
+  SmallVector<Operation *> all;
+  bool bad = false;
+  loop.getBody()->walk([&](Operation *op) {
+    Value m;
+    if (auto l = dyn_cast<memref::LoadOp>(op))
+      m = l.getMemRef();
+    else if (auto s = dyn_cast<memref::StoreOp>(op))
+      m = s.getMemRef();
+    if (m != x)
+      return;
+    bad |= op->getBlock() != loop.getBody();
+    all.push_back(op);
+  });
+  if (bad || all.empty())
+    return std::nullopt;
+  auto indices = [](Operation *op) -> ValueRange {
+    if (auto l = dyn_cast<memref::LoadOp>(op))
+      return l.getIndices();
+    return cast<memref::StoreOp>(op).getIndices();
+  };
+  for (Operation *op : all)
+    for (Value i : indices(op))
+      if (!invariant(i, loop))
+        return std::nullopt;
+  auto same = [&](Operation *a, Operation *b) {
+    return llvm::all_of(llvm::zip(indices(a), indices(b)), [](auto p) {
+      return sameInvariant(std::get<0>(p), std::get<1>(p));
+    });
+  };
+  // Elements differ for sure when some dimension has different constants.
+  auto distinct = [&](Operation *a, Operation *b) {
+    return llvm::any_of(llvm::zip(indices(a), indices(b)), [](auto p) {
+      auto u = seqfuse::constIndex(std::get<0>(p)),
+           v = seqfuse::constIndex(std::get<1>(p));
+      return u && v && *u != *v;
+    });
+  };
+  // The first element with a store; every other access is to it or to an
+  // element that is certainly another.
+  FixedCell c;
+  for (Operation *op : all) {
+    if (!isa<memref::StoreOp>(op))
+      continue;
+    for (Operation *o : all)
+      if (same(op, o))
+        c.accesses.push_back(o);
+      else if (!distinct(op, o))
+        return std::nullopt;
+    break;
+  }
+  if (c.accesses.empty() || !isa<memref::LoadOp>(c.accesses.front()))
+    return std::nullopt;
+  if (!llvm::any_of(c.accesses, [](Operation *op) { return isa<memref::StoreOp>(op); }))
+    return std::nullopt; // only read: nothing to carry
+  // The element is read before the loop and written after it: nothing
+  // observable or faulting may come before its first access, and nothing
+  // else may raise (the loop would stop with the element half updated).
+  bool beforeFirst = true;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (&op == c.accesses.front())
+      beforeFirst = false;
+    if (llvm::is_contained(c.accesses, &op))
+      continue;
+    if (seqfuse::mayFault(&op))
+      return std::nullopt;
+    if (beforeFirst && (isa<memref::StoreOp, func::CallOp>(op) ||
+                        (op.getNumRegions() && !isMemoryEffectFree(&op))))
+      return std::nullopt;
+  }
+  return c;
+}
+
+/// `x[c]` carried as an iter_arg: read before the loop and written after it,
+/// both only when the loop runs; in the body a load takes the current value
+/// and a store sets it.
+scf::ForOp promoteFixed(scf::ForOp loop, const FixedCell &c) {
+  OpBuilder b(loop);
+  auto firstLoad = cast<memref::LoadOp>(c.accesses.front());
+  Location loc = firstLoad.getLoc();
+  Type t = firstLoad.getType();
+  Value x = firstLoad.getMemRef();
+  Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
+  Value runs = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lb, ub);
+  // The index, computed before the loop (its values are loop-invariant).
+  IRMapping hoist;
+  SmallVector<Value> idx;
+  std::function<Value(Value)> materialize = [&](Value v) -> Value {
+    Operation *def = v.getDefiningOp();
+    if (!def || !loop->isAncestor(def) || hoist.contains(v))
+      return hoist.lookupOrDefault(v);
+    for (Value o : def->getOperands())
+      materialize(o);
+    return b.clone(*def, hoist)->getResult(cast<OpResult>(v).getResultNumber());
+  };
+  for (Value i : firstLoad.getIndices())
+    idx.push_back(materialize(i));
+  auto first = scf::IfOp::create(b, loc, TypeRange{t}, runs, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    scf::YieldOp::create(b, loc, ValueRange{memref::LoadOp::create(b, loc, x, idx)});
+    b.setInsertionPointToStart(first.elseBlock());
+    Value zero = isa<FloatType>(t)
+                     ? (Value)arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 0.0))
+                     : (Value)arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+    scf::YieldOp::create(b, loc, zero);
+  }
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  SmallVector<Value> init(loop.getInitArgs());
+  init.push_back(first.getResult(0));
+  auto newLoop = scf::ForOp::create(b, loop.getLoc(), lb, ub, loop.getStep(), init);
+  newLoop->setAttrs(loop->getAttrs());
+  SmallVector<Attribute> names;
+  auto old = loop->getAttrOfType<ArrayAttr>("seqfuse.states");
+  for (unsigned k = 0; k < loop.getNumRegionIterArgs(); ++k)
+    names.push_back(old && k < old.size() ? old[k]
+                                          : b.getStringAttr("s" + std::to_string(k)));
+  // The user's name of the element: t[0], s[k] (a parameter), t[?].
+  auto show = [](Value i) -> std::string {
+    if (auto v = seqfuse::constIndex(i))
+      return std::to_string(*v);
+    if (auto cast = i.getDefiningOp<arith::IndexCastOp>())
+      i = cast.getIn();
+    if (auto arg = dyn_cast<BlockArgument>(i))
+      if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+        if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "seqfuse.name"))
+          return n.getValue().str();
+    return "?";
+  };
+  std::string cell = seqfuse::tensorName(x) + "[";
+  for (auto [k, i] : llvm::enumerate(firstLoad.getIndices()))
+    cell += (k ? ", " : "") + show(i);
+  names.push_back(b.getStringAttr(cell + "]"));
+  newLoop->setAttr("seqfuse.states", b.getArrayAttr(names));
+  Block *body = newLoop.getBody();
+  if (!body->empty())
+    body->getTerminator()->erase();
+  IRMapping m;
+  m.map(loop.getInductionVar(), newLoop.getInductionVar());
+  for (auto [o, n] : llvm::zip(loop.getRegionIterArgs(), newLoop.getRegionIterArgs()))
+    m.map(o, n);
+  Value current = newLoop.getRegionIterArgs().back();
+  OpBuilder nb = OpBuilder::atBlockEnd(body);
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (auto l = dyn_cast<memref::LoadOp>(op); l && llvm::is_contained(c.accesses, &op)) {
+      m.map(l.getResult(), current);
+      continue;
+    }
+    if (auto s = dyn_cast<memref::StoreOp>(op);
+        s && llvm::is_contained(c.accesses, &op)) {
+      current = m.lookupOrDefault(s.getValue());
+      continue;
+    }
+    nb.clone(op, m);
+  }
+  SmallVector<Value> yielded;
+  for (Value v : yield.getOperands())
+    yielded.push_back(m.lookupOrDefault(v));
+  yielded.push_back(current);
+  scf::YieldOp::create(nb, yield.getLoc(), yielded);
+  for (auto [o, n] : llvm::zip(loop.getResults(), newLoop.getResults()))
+    o.replaceAllUsesWith(n);
+  // The element's final value, stored only when the loop ran.
+  b.setInsertionPointAfter(newLoop);
+  auto last = scf::IfOp::create(b, loc, TypeRange{}, runs, /*withElse=*/false);
+  b.setInsertionPointToStart(last.thenBlock());
+  Operation *lastStore = nullptr;
+  for (Operation *op : c.accesses)
+    if (isa<memref::StoreOp>(op))
+      lastStore = op;
+  memref::StoreOp::create(b, lastStore->getLoc(), newLoop.getResults().back(), x, idx);
+  loop.erase();
+  return newLoop;
 }
 
 struct PromoteCarriedCells
@@ -161,13 +381,25 @@ struct PromoteCarriedCells
     for (scf::ForOp loop : loops) {
       if (seqfuse::constIndex(loop.getStep()) != 1)
         continue;
-      llvm::SetVector<Value> stored;
-      loop.getBody()->walk([&](memref::StoreOp s) { stored.insert(s.getMemRef()); });
-      for (Value x : stored)
-        if (auto cells = findCells(loop, x)) {
-          promote(loop, *cells);
-          break; // the loop was replaced; one cell per loop for now
+      // Each promotion replaces the loop: look again until nothing is left.
+      for (bool again = true; again;) {
+        again = false;
+        llvm::SetVector<Value> stored;
+        loop.getBody()->walk([&](memref::StoreOp s) { stored.insert(s.getMemRef()); });
+        for (Value x : stored) {
+          scf::ForOp next;
+          if (auto cells = findCells(loop, x)) {
+            next = promote(loop, *cells);
+          } else if (auto cell = findFixedCell(loop, x)) {
+            next = promoteFixed(loop, *cell);
+          }
+          if (next) {
+            loop = next;
+            again = true;
+            break;
+          }
         }
+      }
     }
   }
 };

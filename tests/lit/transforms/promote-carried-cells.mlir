@@ -103,3 +103,62 @@ func.func @gap(%x: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// A fixed element: t[0] += v[i]; out[i] = t[0]. t[0] is read before the loop
+// and written after it, both only when the loop runs; in the body the load
+// takes the carried value and the store sets it.
+// CHECK-LABEL: func.func @fixed
+// CHECK: %[[RUNS:.*]] = arith.cmpi slt
+// CHECK: %[[FIRST:.*]] = scf.if %[[RUNS]] -> (f32) {
+// CHECK:   %[[T0:.*]] = memref.load %arg1[%{{.*}}] : memref<4xf32>
+// CHECK:   scf.yield %[[T0]]
+// CHECK: %[[R:.*]] = scf.for %[[I:.*]] = {{.*}} iter_args(%[[C:.*]] = %[[FIRST]]) -> (f32) {
+// CHECK-NOT: memref.load %arg1
+// CHECK:   %[[S:.*]] = arith.addf %[[C]], %{{.*}} : f32
+// CHECK-NOT: memref.store {{.*}} %arg1
+// CHECK:   memref.store %[[S]], %arg2[%[[I]]]
+// CHECK:   scf.yield %[[S]] : f32
+// CHECK: } {seqfuse.states = ["t[0]"]}
+// CHECK: scf.if %[[RUNS]] {
+// CHECK:   memref.store %[[R]], %arg1[%{{.*}}] : memref<4xf32>
+func.func @fixed(%v: memref<?xf32> {seqfuse.name = "v", seqfuse.dims = ["v.size(0)#0"]}, %t: memref<4xf32> {seqfuse.name = "t"},
+                 %out: memref<?xf32> {seqfuse.name = "out", seqfuse.dims = ["v.size(0)#0"]}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %z = arith.constant 0 : index
+    %a = memref.load %t[%z] : memref<4xf32>
+    %x = memref.load %v[%i] : memref<?xf32>
+    %s = arith.addf %a, %x : f32
+    %z2 = arith.constant 0 : index
+    memref.store %s, %t[%z2] : memref<4xf32>
+    %z3 = arith.constant 0 : index
+    %b = memref.load %t[%z3] : memref<4xf32>
+    memref.store %b, %out[%i] : memref<?xf32>
+  }
+  return
+}
+
+// -----
+
+// Another statement may raise (v[idx[i]]): the loop would stop with t[0]
+// updated up to there, so the element stays in memory.
+// CHECK-LABEL: func.func @fixed_beside_fault
+// CHECK: scf.for
+// CHECK-NOT: iter_args
+func.func @fixed_beside_fault(%v: memref<?xf32>, %idx: memref<?xindex>, %t: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %idx, %c0 : memref<?xindex>
+  scf.for %i = %c0 to %n step %c1 {
+    %a = memref.load %t[%c0] : memref<4xf32>
+    %j = memref.load %idx[%i] : memref<?xindex>
+    %x = memref.load %v[%j] : memref<?xf32>
+    %s = arith.addf %a, %x : f32
+    memref.store %s, %t[%c0] : memref<4xf32>
+  }
+  return
+}

@@ -737,3 +737,59 @@ TEST(Fusion, MapsIntoExclusiveScans) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Patterns, ReductionsIntoAFixedElement) {
+  // t[0] += v[i] and friends: the element is read before the loop, carried
+  // as a state, and written after it (only when the loop runs).
+  Program p("fixed_cells");
+  auto v = p.input<float>("v");
+  auto t = p.inout<float>("t", {4});
+  auto s = p.inout<int32_t>("s", {3});
+  auto k = p.param<int64_t>("k");
+  auto out = p.output<float>("out", {v.size(0)});
+  loop(0, v.size(0), [&](Var i) {
+    t[0] += v[i];
+    t[1].maxWith(v[i]);
+    out[i] = t[0];
+  });
+  loop(0, v.size(0),
+       [&](Var i) { s[k] ^= cast<int32_t>(v[i]); }); // k may be out of range
+  Kernel kern = compile(p);
+  std::vector<Remark> r = kern.report();
+  ASSERT_GE(r.size(), 2u) << kern.reportText();
+  EXPECT_EQ(r[0].pattern, "scan") << kern.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("operator add,max"));
+  EXPECT_THAT(r[0].detail, HasSubstr("state t[0], t[1]"));
+  EXPECT_EQ(r[1].pattern, "reduce") << kern.reportText();
+  EXPECT_THAT(r[1].detail, HasSubstr("state s[k]"));
+  EXPECT_GT(differential(p), 0); // k out of range raises, before anything is written
+  std::vector<float> vs{1, 5, 2}, ts{10, 0, 7, 7}, os(3);
+  std::vector<int32_t> ss{0, 6, 0};
+  kern(vs, ts, ss, int64_t{1}, os);
+  EXPECT_EQ(ts, (std::vector<float>{18, 5, 7, 7}));
+  EXPECT_EQ(os, (std::vector<float>{11, 16, 18}));
+  EXPECT_EQ(ss, (std::vector<int32_t>{0, 6 ^ 1 ^ 5 ^ 2, 0}));
+  // Nothing runs: nothing is read or written, even with k out of range.
+  std::vector<float> none;
+  kern(none, ts, ss, int64_t{99}, none);
+  EXPECT_EQ(ts[0], 18);
+}
+
+TEST(Patterns, FixedElementBesideAFaultingStatementStaysSequential) {
+  Program p("fixed_fault");
+  auto v = p.input<float>("v");
+  auto idx = p.input<int64_t>("idx", {v.size(0)});
+  auto t = p.inout<float>("t", {2});
+  auto out = p.output<float>("out", {v.size(0)});
+  loop(0, v.size(0), [&](Var i) {
+    t[0] += v[i];
+    out[i] = v[idx[i]] + t[0]; // may raise with t[0] half updated
+  });
+  EXPECT_THAT(only(compile(p), "sequential").detail,
+              HasSubstr("it reads and writes t[0] in every iteration"));
+  EXPECT_GT(differential(p), 0);
+}
+
+} // namespace

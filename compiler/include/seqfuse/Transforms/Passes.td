@@ -172,6 +172,15 @@ def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
     loop in the order the first iteration reads them. `x[i] = a*x[i-1] +
     b*x[i-2] + c[i]` becomes a linear system of two states (a companion-matrix
     scan).
+
+    Fixed elements too: when every access to `x` in the loop's block is to
+    one element `x[c]` (c the same in every iteration; other elements only
+    at different constant indices), the first access is a load, and at
+    least one store: `x[c]` is read before the loop and stored after it
+    (both only when the loop runs), loads in the body take the carried
+    value, stores set it. This needs nothing else in the loop to be able to
+    raise (the loop would stop with the element half updated) and nothing
+    observable before the first access. `t[0] += v[i]` becomes a reduction.
   }];
 }
 
