@@ -405,11 +405,25 @@ void buildSlot(Gen &g, Family f) {
            [&](Var i) { s.dx[i] = s.da[i] * s.dx[i - 1] + expr<double>(g, i, 2); });
     } else {
       auto x = s.p.state<float>("x", expr<float>(g, constant<Index>(0), 0));
+      int shape = g.pick(5);
       loop(0, s.n, [&](Var i) {
-        if (g.chance(0.5))
+        switch (shape) {
+        case 0:
           x = s.alpha * x + (1.0f - s.alpha) * s.fa[i]; // EMA
-        else
+          break;
+        case 1:
           x = expr<float>(g, i, 1) * x + expr<float>(g, i, 1);
+          break;
+        case 2: // linear in x, other shapes (a linear fold with a step)
+          x = x + s.alpha * (expr<float>(g, i, 1) - x);
+          break;
+        case 3:
+          x = (x + expr<float>(g, i, 1)) * expr<float>(g, i, 1) - x / s.alpha;
+          break;
+        default:
+          x = select(s.c[i], -x, x * s.fb[i]) + s.fa[i];
+          break;
+        }
         s.fy[i] = x;
       });
     }

@@ -135,6 +135,21 @@ bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
 }
 
 bool seqfuse::mayFault(Operation *op) {
+  // A scatter stores (a histogram also loads) at the indices its element
+  // yields.
+  if (isa<seqfuse::ScatterOp, seqfuse::ScatterCombineOp>(op)) {
+    Value target = op->getOperand(2);
+    Region &element = op->getRegion(0);
+    if (element.empty())
+      return true;
+    auto yield = dyn_cast<seqfuse::YieldOp>(element.front().getTerminator());
+    auto rank = cast<MemRefType>(target.getType()).getRank();
+    if (!yield || static_cast<int64_t>(yield.getValues().size()) != rank + 1)
+      return true;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!provablyInBounds(yield.getValues()[d], target, d))
+        return true;
+  }
   if (op->getNumRegions() > 0) {
     bool any = false;
     op->walk([&](Operation *inner) {

@@ -72,13 +72,8 @@ SmallVector<Value> LoopPattern::Fold::roots() const {
   SmallVector<Value> out;
   if (compare)
     return SmallVector<Value>(picks.begin(), picks.end());
-  if (monoid == "linear") {
-    for (const auto &row : rows)
-      for (const Term &t : row)
-        if (t.value)
-          out.push_back(t.value);
-    return out;
-  }
+  if (monoid == "linear")
+    return SmallVector<Value>(linearLeaves.begin(), linearLeaves.end());
   if (tree) {
     for (Operation *op : ops)
       if (auto sel = dyn_cast<arith::SelectOp>(op))
@@ -595,73 +590,77 @@ private:
     return true;
   }
 
-  /// y as a sum of terms coef * s_l, s_l and free constants (+, -, negation),
-  /// each state and the constant at most once, the s_l any states.
-  bool parseLinear(Value v, bool negate, SmallVector<LoopPattern::Fold::Term> &terms,
-                   SmallVector<Operation *> &ops,
-                   llvm::function_ref<uint64_t(Value)> maskOf, int depth = 0) {
-    auto stateIndex = [&](Value x) -> int {
-      auto arg = dyn_cast<BlockArgument>(x);
-      if (!arg || arg.getOwner() != loop.getBody() || arg.getArgNumber() == 0)
-        return -1;
-      return arg.getArgNumber() - 1;
-    };
-    auto add = [&](int state, Value value) {
-      for (const auto &t : terms)
-        if (t.state == state)
-          return false; // a state (or the constant) twice: coefficients would merge
-      terms.push_back({state, value, negate});
-      return true;
-    };
-    if (depth > 16)
+  /// The state an iter_arg is (its position), or -1.
+  int stateIndex(Value x) {
+    auto arg = dyn_cast<BlockArgument>(x);
+    if (!arg || arg.getOwner() != loop.getBody() || arg.getArgNumber() == 0)
+      return -1;
+    return arg.getArgNumber() - 1;
+  }
+
+  /// y as a linear expression of states: states, free values (the leaves),
+  /// +, -, negation, * by a free value, / by a free value (floats), selects
+  /// on a free condition. `refs` gets the states it reads, `ops` its ops.
+  bool linearTree(Value v, llvm::SetVector<Operation *> &ops,
+                  llvm::SetVector<Value> &leaves, llvm::SetVector<unsigned> &refs,
+                  llvm::function_ref<uint64_t(Value)> maskOf, int depth = 0) {
+    if (depth > 32)
       return false;
-    if (int k = stateIndex(v); k >= 0)
-      return add(k, Value());
-    if (maskOf(v) == 0)
-      return add(-1, v);
+    if (int k = stateIndex(v); k >= 0) {
+      refs.insert(k);
+      return true;
+    }
+    if (maskOf(v) == 0) {
+      leaves.insert(v);
+      return true;
+    }
     Operation *op = v.getDefiningOp();
     if (!op || op->getBlock() != loop.getBody())
       return false;
-    if (isa<arith::MulFOp, arith::MulIOp>(op)) {
-      Value x = op->getOperand(0), y = op->getOperand(1);
-      int k = stateIndex(x) >= 0 ? stateIndex(x) : stateIndex(y);
-      Value coef = stateIndex(x) >= 0 ? y : x;
-      if (k < 0 || maskOf(coef) != 0 || !add(k, coef))
+    auto lin = [&](Value x) {
+      return linearTree(x, ops, leaves, refs, maskOf, depth + 1);
+    };
+    auto leaf = [&](Value x) {
+      if (maskOf(x) != 0)
         return false;
-      ops.push_back(op);
+      leaves.insert(x);
       return true;
-    }
-    if (isa<arith::AddFOp, arith::AddIOp, arith::SubFOp, arith::SubIOp>(op)) {
-      bool sub = isa<arith::SubFOp, arith::SubIOp>(op);
-      if (!parseLinear(op->getOperand(0), negate, terms, ops, maskOf, depth + 1) ||
-          !parseLinear(op->getOperand(1), sub ? !negate : negate, terms, ops, maskOf,
-                       depth + 1))
-        return false;
-      ops.push_back(op);
-      return true;
-    }
-    if (isa<arith::NegFOp>(op)) {
-      if (!parseLinear(op->getOperand(0), !negate, terms, ops, maskOf, depth + 1))
-        return false;
-      ops.push_back(op);
-      return true;
-    }
-    return false;
+    };
+    bool ok = false;
+    if (isa<arith::AddFOp, arith::AddIOp, arith::SubFOp, arith::SubIOp>(op))
+      ok = lin(op->getOperand(0)) && lin(op->getOperand(1));
+    else if (isa<arith::MulFOp, arith::MulIOp>(op))
+      ok = maskOf(op->getOperand(0)) == 0
+               ? leaf(op->getOperand(0)) && lin(op->getOperand(1))
+               : leaf(op->getOperand(1)) && lin(op->getOperand(0));
+    else if (isa<arith::DivFOp>(op))
+      ok = leaf(op->getOperand(1)) && lin(op->getOperand(0));
+    else if (isa<arith::NegFOp>(op))
+      ok = lin(op->getOperand(0));
+    else if (auto sel = dyn_cast<arith::SelectOp>(op))
+      ok =
+          leaf(sel.getCondition()) && lin(sel.getTrueValue()) && lin(sel.getFalseValue());
+    if (ok)
+      ops.insert(op);
+    return ok;
   }
 
-  /// Linear systems: groups of two or more states (at most kMaxLinear) whose
-  /// updates are linear in the group's states, with free coefficients: an
-  /// order-K recurrence x[i] = a1*x[i-1] + ... + aK*x[i-K] + c (after
-  /// promote-carried-cells), or coupled states.
+  /// Linear systems: groups of states (at most kMaxLinear) whose updates are
+  /// linear in the group's states, with free coefficients: an order-K
+  /// recurrence x[i] = a1*x[i-1] + ... + aK*x[i-K] + c (after
+  /// promote-carried-cells), coupled states, or (with `singles`, for a state
+  /// no other family takes) one state, e.g. x = x + a*(v - x).
   static constexpr unsigned kMaxLinear = 4;
   std::optional<LoopPattern>
   matchLinearSystems(SmallVectorImpl<bool> &taken,
                      llvm::function_ref<uint64_t(Value)> maskOf, scf::YieldOp yield,
-                     std::vector<LoopPattern::Fold> &out) {
+                     std::vector<LoopPattern::Fold> &out, bool singles,
+                     std::optional<unsigned> only = std::nullopt) {
     unsigned n = loop.getNumRegionIterArgs();
     struct Row {
-      SmallVector<LoopPattern::Fold::Term> terms;
-      SmallVector<Operation *> ops;
+      llvm::SetVector<Operation *> ops;
+      llvm::SetVector<Value> leaves;
+      llvm::SetVector<unsigned> refs;
     };
     std::vector<std::optional<Row>> rows(n);
     for (unsigned k = 0; k < n; ++k) {
@@ -669,7 +668,7 @@ private:
       if (taken[k] || t.isInteger(1) || !(isa<FloatType>(t) || t.isIntOrIndex()))
         continue;
       Row r;
-      if (parseLinear(yield.getOperand(k), false, r.terms, r.ops, maskOf))
+      if (linearTree(yield.getOperand(k), r.ops, r.leaves, r.refs, maskOf))
         rows[k] = std::move(r);
     }
     // Drop rows reading a state without a linear row (or of another type).
@@ -677,10 +676,9 @@ private:
       changed = false;
       for (unsigned k = 0; k < n; ++k)
         if (rows[k])
-          for (const auto &t : rows[k]->terms)
-            if (t.state >= 0 &&
-                (!rows[t.state] || loop.getRegionIterArgs()[t.state].getType() !=
-                                       loop.getRegionIterArgs()[k].getType())) {
+          for (unsigned l : rows[k]->refs)
+            if (!rows[l] || loop.getRegionIterArgs()[l].getType() !=
+                                loop.getRegionIterArgs()[k].getType()) {
               rows[k].reset();
               changed = true;
               break;
@@ -691,17 +689,18 @@ private:
     for (unsigned k = 0; k < n; ++k)
       if (rows[k]) {
         groups.insert(k);
-        for (const auto &t : rows[k]->terms)
-          if (t.state >= 0)
-            groups.unionSets(k, t.state);
+        for (unsigned l : rows[k]->refs)
+          groups.unionSets(k, l);
       }
     for (auto it = groups.begin(); it != groups.end(); ++it) {
       if (!(*it)->isLeader())
         continue;
       SmallVector<unsigned> members(groups.member_begin(**it), groups.member_end());
-      if (members.size() < 2)
-        continue; // a single state: a monoid or an affine map
       llvm::sort(members);
+      if (only && !llvm::is_contained(members, *only))
+        continue;
+      if (members.size() < 2 && !singles)
+        continue; // a single state: a monoid or an affine map first
       if (members.size() > kMaxLinear)
         return sequential(
             "states " + stateName(loop, members[0]) + " ... " +
@@ -712,25 +711,22 @@ private:
       LoopPattern::Fold f;
       f.monoid = "linear";
       f.states.assign(members.begin(), members.end());
+      llvm::SetVector<Value> leaves;
       for (unsigned k : members) {
         Row &r = *rows[k];
-        for (auto &t : r.terms)
-          if (t.state >= 0)
-            t.state =
-                llvm::find(members, static_cast<unsigned>(t.state)) - members.begin();
-        llvm::sort(r.ops,
-                   [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
-        r.ops.erase(std::unique(r.ops.begin(), r.ops.end()), r.ops.end());
-        if (!f.update && !r.ops.empty())
-          f.update = r.ops.back();
-        f.rows.push_back(r.terms);
-        f.rowOps.push_back(r.ops);
-        for (Operation *op : r.ops)
+        SmallVector<Operation *> ops(r.ops.begin(), r.ops.end());
+        llvm::sort(ops, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+        if (!ops.empty())
+          f.update = ops.back();
+        f.rowOps.push_back(ops);
+        for (Operation *op : ops)
           if (!llvm::is_contained(f.ops, op))
             f.ops.push_back(op);
+        leaves.insert(r.leaves.begin(), r.leaves.end());
       }
       if (!f.update)
-        continue; // only moves (a permutation): left to the per-state analysis
+        continue; // only moves and free values: left to the per-state analysis
+      f.linearLeaves.assign(leaves.begin(), leaves.end());
       for (unsigned k : members)
         taken[k] = true;
       out.push_back(std::move(f));
@@ -809,7 +805,7 @@ private:
       p.folds.push_back(f);
     }
     std::vector<LoopPattern::Fold> linear;
-    if (auto fail = matchLinearSystems(taken, maskOf, yield, linear))
+    if (auto fail = matchLinearSystems(taken, maskOf, yield, linear, /*singles=*/false))
       return *fail;
     for (LoopPattern::Fold &f : linear) {
       if (auto fail = account(f))
@@ -834,13 +830,37 @@ private:
         f.stateOperand = u->getOperand(0) == s ? 0 : 1;
         f.monoid = monoid;
         f.ops.push_back(u);
-      } else if (!inBody || !(matchAffine(y, s, f, maskOf) ||
-                              matchSelectTree(y, s, resetFold(f), maskOf))) {
+      } else if (inBody && !matchAffine(y, s, f, maskOf) &&
+                 !matchSelectTree(y, s, resetFold(f), maskOf)) {
+        // Any other update linear in the state: x = x + a*(v - x), (x + c)*d.
+        std::vector<LoopPattern::Fold> single;
+        if (auto fail =
+                matchLinearSystems(taken, maskOf, yield, single, /*singles=*/true, k))
+          return *fail;
+        if (!single.empty()) {
+          if (auto fail = account(single.front()))
+            return *fail;
+          p.folds.push_back(std::move(single.front()));
+          updates.insert(u);
+          continue;
+        }
+        resetFold(f);
         return sequential(
             "the update of state '" + name + "' is not of the form " + name + " = " +
-                name + " op c with an associative op (+ * min max & | ^), nor " + name +
-                " = a*" + name + " + b, nor a select-by-order (argmin/argmax), nor " +
-                "a select of those and resets, with c, a, b free of the state",
+                name +
+                " op c with an associative op (+ * min max & | ^), nor linear in " +
+                "the state (e.g. " + name + " = a*" + name + " + b), nor a " +
+                "select-by-order (argmin/argmax), nor a select of those and resets, " +
+                "with c, a, b free of the state",
+            u);
+      } else if (!inBody) {
+        return sequential(
+            "the update of state '" + name + "' is not of the form " + name + " = " +
+                name +
+                " op c with an associative op (+ * min max & | ^), nor linear in " +
+                "the state (e.g. " + name + " = a*" + name + " + b), nor a " +
+                "select-by-order (argmin/argmax), nor a select of those and resets, " +
+                "with c, a, b free of the state",
             u ? u : loop.getOperation());
       }
       if (auto fail = account(f))

@@ -66,6 +66,14 @@ struct Access {
 bool collect(Operation *root, SmallVector<Access> &out) {
   bool known = true;
   root->walk([&](Operation *op) {
+    // A scatter writes (a histogram also reads) its target at indices its
+    // element yields: any element, never an owned one.
+    if (isa<ScatterOp, ScatterCombineOp>(op)) {
+      Value t = op->getOperand(2);
+      out.push_back({t, {}, true, Value(), false});
+      if (isa<ScatterCombineOp>(op))
+        out.push_back({t, {}, false, Value(), false});
+    }
     if (op == root)
       return;
     Value m;
@@ -125,7 +133,7 @@ llvm::SetVector<Value> capturedValues(Operation *op) {
     for (Value v : inner->getOperands()) {
       Operation *def = v.getDefiningOp();
       Region *r = v.getParentRegion();
-      bool inside = def ? op->isAncestor(def) : op->isProperAncestor(r->getParentOp());
+      bool inside = def ? op->isAncestor(def) : op->isAncestor(r->getParentOp());
       if (!inside)
         out.insert(v);
     }
@@ -197,10 +205,10 @@ bool legalToFuse(Operation *a, Operation *b) {
 /// `y` (before `b`) and `b` can swap: neither reads or writes what the other
 /// writes, neither can raise, and `b` does not use `y`'s results.
 bool commutes(Operation *y, Operation *b) {
+  if (mayFaultAny(y) || mayFaultAny(b))
+    return false; // (an integer division is pure but can raise)
   if (isMemoryEffectFree(y) && !y->getNumRegions())
     return true;
-  if (mayFaultAny(y) || mayFaultAny(b))
-    return false;
   SmallVector<Access> ay, ab;
   if (!collect(y, ay) || !collect(b, ab))
     return false;
@@ -441,7 +449,7 @@ Operation *fuseWithNext(Operation *a) {
       if (!def || def->getBlock() != a->getBlock() || !a->isBeforeInBlock(def) ||
           !def->isBeforeInBlock(b))
         continue;
-      if (!isMemoryEffectFree(def) || def->getNumRegions()) {
+      if (!isMemoryEffectFree(def) || def->getNumRegions() || mayFault(def)) {
         ok = false;
         break;
       }

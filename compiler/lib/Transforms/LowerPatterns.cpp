@@ -95,7 +95,9 @@ SmallVector<bool> liveSlots(Operation *op, Region &apply, Region *body) {
         }
         Operation *def = v.getDefiningOp();
         if (def && def->getBlock() == &blk && seen.insert(def).second)
-          llvm::append_range(work, def->getOperands());
+          def->walk([&](Operation *inner) { // uses inside its regions too
+            llvm::append_range(work, inner->getOperands());
+          });
       }
     }
   }

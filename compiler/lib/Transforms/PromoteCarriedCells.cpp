@@ -387,6 +387,8 @@ struct PromoteCarriedCells
         llvm::SetVector<Value> stored;
         loop.getBody()->walk([&](memref::StoreOp s) { stored.insert(s.getMemRef()); });
         for (Value x : stored) {
+          if (loop->isAncestor(x.getParentBlock()->getParentOp()))
+            continue; // a memref made inside the loop cannot be read before it
           scf::ForOp next;
           if (auto cells = findCells(loop, x)) {
             next = promote(loop, *cells);

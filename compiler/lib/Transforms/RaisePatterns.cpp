@@ -79,7 +79,7 @@ unsigned slotsOf(const LoopPattern::Fold &f) {
   if (f.compare)
     return f.states.size();
   if (f.monoid == "linear")
-    return f.states.size() * (f.states.size() + 1);
+    return f.states.size() * (f.states.size() + 1) + f.linearLeaves.size();
   return f.monoid == "affine" || f.segmented() ? 2 : 1;
 }
 
@@ -156,33 +156,120 @@ Value negate(OpBuilder &b, Location loc, Value v) {
 }
 
 /// The element of a linear system: the iteration's matrix m (row-major, one
-/// row per state, coefficient or 0) and constant vector c.
+/// row per state), constant vector c, and the rows' free leaves as they are.
+/// m and c come from evaluating each row symbolically: a state is the unit
+/// vector, a leaf a constant, and +, -, negation, * and / by a leaf and
+/// selects act on the coefficient vectors.
 SmallVector<Value> linearElement(OpBuilder &b, Location loc, Type t,
-                                 const LoopPattern::Fold &f, IRMapping &m) {
+                                 const LoopPattern::Fold &f, scf::ForOp loop,
+                                 IRMapping &m) {
   unsigned k = f.states.size();
-  SmallVector<Value> mat(k * k), vec(k);
-  for (auto [j, row] : llvm::enumerate(f.rows)) {
-    for (const auto &term : row) {
-      Value v =
-          term.value ? m.lookupOrDefault(term.value) : constantLike(b, loc, t, 1.0, 1);
-      if (term.negate)
-        v = negate(b, loc, v);
-      (term.state < 0 ? vec[j] : mat[j * k + term.state]) = v;
+  bool fl = isa<FloatType>(t);
+  struct Form {
+    SmallVector<Value> coef; // per state; null is 0
+    Value konst;             // null is 0
+  };
+  auto zero = [&]() { return constantLike(b, loc, t, 0.0, 0); };
+  auto orZero = [&](Value v) { return v ? v : zero(); };
+  // Null-aware arithmetic: null is an exact 0 that is never materialised.
+  auto add = [&](Value p, Value q) -> Value {
+    if (!p || !q)
+      return p ? p : q;
+    return fl ? (Value)arith::AddFOp::create(b, loc, p, q)
+              : (Value)arith::AddIOp::create(b, loc, p, q);
+  };
+  auto sub = [&](Value p, Value q) -> Value {
+    if (!q)
+      return p;
+    if (!p)
+      return negate(b, loc, q);
+    return fl ? (Value)arith::SubFOp::create(b, loc, p, q)
+              : (Value)arith::SubIOp::create(b, loc, p, q);
+  };
+  auto mul = [&](Value p, Value q) -> Value {
+    if (!p)
+      return p;
+    return fl ? (Value)arith::MulFOp::create(b, loc, p, q)
+              : (Value)arith::MulIOp::create(b, loc, p, q);
+  };
+  auto div = [&](Value p, Value q) -> Value {
+    return p ? (Value)arith::DivFOp::create(b, loc, p, q) : p;
+  };
+  llvm::DenseMap<Value, Form> memo;
+  std::function<Form(Value)> eval = [&](Value v) -> Form {
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    Form r;
+    r.coef.assign(k, Value());
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (arg && arg.getOwner() == loop.getBody() && arg.getArgNumber() > 0) {
+      unsigned state = arg.getArgNumber() - 1;
+      r.coef[llvm::find(f.states, state) - f.states.begin()] =
+          constantLike(b, loc, t, 1.0, 1);
+    } else if (llvm::is_contained(f.linearLeaves, v)) {
+      r.konst = m.lookupOrDefault(v);
+    } else {
+      Operation *op = v.getDefiningOp();
+      auto both = [&](auto fn) {
+        Form x = eval(op->getOperand(0)), y = eval(op->getOperand(1));
+        for (unsigned l = 0; l < k; ++l)
+          r.coef[l] = fn(x.coef[l], y.coef[l]);
+        r.konst = fn(x.konst, y.konst);
+      };
+      auto scale = [&](Form x, auto fn) {
+        for (unsigned l = 0; l < k; ++l)
+          r.coef[l] = fn(x.coef[l]);
+        r.konst = fn(x.konst);
+      };
+      if (isa<arith::AddFOp, arith::AddIOp>(op)) {
+        both(add);
+      } else if (isa<arith::SubFOp, arith::SubIOp>(op)) {
+        both(sub);
+      } else if (isa<arith::MulFOp, arith::MulIOp>(op)) {
+        bool leftLeaf = llvm::is_contained(f.linearLeaves, op->getOperand(0));
+        Value q = m.lookupOrDefault(op->getOperand(leftLeaf ? 0 : 1));
+        scale(eval(op->getOperand(leftLeaf ? 1 : 0)), [&](Value x) { return mul(x, q); });
+      } else if (isa<arith::DivFOp>(op)) {
+        Value q = m.lookupOrDefault(op->getOperand(1));
+        scale(eval(op->getOperand(0)), [&](Value x) { return div(x, q); });
+      } else if (isa<arith::NegFOp>(op)) {
+        scale(eval(op->getOperand(0)),
+              [&](Value x) { return x ? negate(b, loc, x) : x; });
+      } else {
+        auto sel = cast<arith::SelectOp>(op);
+        Value c = m.lookupOrDefault(sel.getCondition());
+        Form x = eval(sel.getTrueValue()), y = eval(sel.getFalseValue());
+        auto pick = [&](Value p, Value q) -> Value {
+          if (!p && !q)
+            return Value();
+          return arith::SelectOp::create(b, loc, c, orZero(p), orZero(q));
+        };
+        for (unsigned l = 0; l < k; ++l)
+          r.coef[l] = pick(x.coef[l], y.coef[l]);
+        r.konst = pick(x.konst, y.konst);
+      }
     }
+    memo[v] = r;
+    return r;
+  };
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  SmallVector<Value> mat, vec;
+  for (unsigned j = 0; j < k; ++j) {
+    Form row = eval(yield.getOperand(f.states[j]));
     for (unsigned l = 0; l < k; ++l)
-      if (!mat[j * k + l])
-        mat[j * k + l] = constantLike(b, loc, t, 0.0, 0);
-    if (!vec[j])
-      vec[j] = constantLike(b, loc, t, -0.0, 0);
+      mat.push_back(orZero(row.coef[l]));
+    vec.push_back(row.konst ? row.konst : constantLike(b, loc, t, -0.0, 0));
   }
   llvm::append_range(mat, vec);
+  for (Value leaf : f.linearLeaves)
+    mat.push_back(m.lookupOrDefault(leaf));
   return mat;
 }
 
-/// Linear systems: (M, v) then (m, c) => (m*M, m*v + c), sums in index order.
-/// With `exact`, v' is instead each row's own expression (the loop's
-/// rounding, and moves for the shift rows), its coefficients and constant
-/// recovered from (m, c).
+/// Linear systems: (M, v, _) then (m, c, leaves) => (m*M, m*v + c, leaves),
+/// sums in index order. With `exact` (the step), v' is instead each row's own
+/// expression computed from the element's leaves: the loop's rounding, and
+/// moves for shift rows.
 SmallVector<Value> combineLinear(OpBuilder &b, Location loc, const LoopPattern::Fold &f,
                                  scf::ForOp loop, ValueRange acc, ValueRange x,
                                  bool exact) {
@@ -206,20 +293,24 @@ SmallVector<Value> combineLinear(OpBuilder &b, Location loc, const LoopPattern::
       }
       next.push_back(sum);
     }
+  ValueRange leaves = x.drop_front(k * k + k);
+  IRMapping m;
+  if (exact) {
+    for (unsigned l = 0; l < k; ++l)
+      m.map(loop.getRegionIterArgs()[f.states[l]], acc[k * k + l]);
+    for (auto [leaf, v] : llvm::zip_equal(f.linearLeaves, leaves))
+      m.map(leaf, v);
+    llvm::SetVector<Operation *> ops;
+    for (const auto &row : f.rowOps)
+      ops.insert(row.begin(), row.end());
+    SmallVector<Operation *> sorted(ops.begin(), ops.end());
+    llvm::sort(sorted, [](Operation *p, Operation *q) { return p->isBeforeInBlock(q); });
+    for (Operation *op : sorted)
+      b.clone(*op, m);
+  }
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   for (unsigned j = 0; j < k; ++j) {
     if (exact) {
-      IRMapping m;
-      for (unsigned l = 0; l < k; ++l)
-        m.map(loop.getRegionIterArgs()[f.states[l]], acc[k * k + l]);
-      for (const auto &term : f.rows[j]) {
-        if (!term.value || m.contains(term.value))
-          continue;
-        Value raw = term.state < 0 ? x[k * k + j] : x[j * k + term.state];
-        m.map(term.value, term.negate ? negate(b, loc, raw) : raw);
-      }
-      for (Operation *op : f.rowOps[j])
-        b.clone(*op, m);
-      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
       next.push_back(m.lookupOrDefault(yield.getOperand(f.states[j])));
       continue;
     }
@@ -230,6 +321,7 @@ SmallVector<Value> combineLinear(OpBuilder &b, Location loc, const LoopPattern::
     }
     next.push_back(add(sum, x[k * k + j]));
   }
+  llvm::append_range(next, leaves);
   return next;
 }
 
@@ -273,7 +365,7 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
       else if (f.monoid == "affine")
         llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
       else if (f.monoid == "linear")
-        llvm::append_range(elems, linearElement(b, loc, accTypes[slot], f, m));
+        llvm::append_range(elems, linearElement(b, loc, accTypes[slot], f, loop, m));
       else if (f.tree)
         llvm::append_range(elems,
                            treeElement(b, loc, accTypes[slot + slotsOf(f) - 1], f, m));
@@ -372,6 +464,9 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
       for (unsigned j = 0; j < k; ++j)
         ids.push_back(isa<FloatType>(t) ? (Attribute)b.getFloatAttr(t, -0.0)
                                         : (Attribute)b.getIntegerAttr(t, 0));
+      // The leaf slots hold the last element's leaves (the step reads the
+      // right-hand ones only): no value is neutral for them.
+      allIds &= f.linearLeaves.empty();
     } else if (f.segmented()) {
       Type vt = accTypes[slot + 1];
       TypedAttr id =
@@ -412,6 +507,10 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
         stateSlot[k2] = accTypes.size();
         accTypes.push_back(t);
         init.push_back(loop.getInitArgs()[k2]);
+      }
+      for (Value leaf : f.linearLeaves) { // the last element's leaves (for the step)
+        accTypes.push_back(leaf.getType());
+        init.push_back(arith::ConstantOp::create(b, loc, b.getZeroAttr(leaf.getType())));
       }
       continue;
     }

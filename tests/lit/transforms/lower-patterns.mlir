@@ -140,3 +140,33 @@ func.func @with_step(%v: memref<?xf32>, %n: index) -> f32 {
   } -> f32, f32
   return %r#1 : f32
 }
+
+// -----
+
+// A combiner using an accumulator only inside a nested region: that slot is
+// live (it feeds the result through the scf.if).
+// LLVM-LABEL: llvm.func @nested_use
+// CHECK-LABEL: func.func @nested_use
+// CHECK: scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}, %[[B:.*]] = %{{.*}}) -> (f32, f32) {
+// CHECK:   scf.if
+// CHECK:     scf.yield %[[B]] : f32
+// CHECK:   scf.yield %{{.*}}, %{{.*}} : f32, f32
+func.func @nested_use(%v: memref<?xf32>, %c: i1, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %r:2 = seqfuse.reduce %c0 to %n init(%z, %z : f32, f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    seqfuse.yield %x, %x : f32, f32
+  } combiner {
+  ^bb0(%a: f32, %b: f32, %x: f32, %y: f32):
+    %s = scf.if %c -> (f32) {
+      scf.yield %b : f32
+    } else {
+      scf.yield %x : f32
+    }
+    %t = arith.addf %b, %y : f32
+    seqfuse.yield %s, %t : f32, f32
+  } -> f32, f32
+  return %r#0 : f32
+}

@@ -162,3 +162,22 @@ func.func @fixed_beside_fault(%v: memref<?xf32>, %idx: memref<?xindex>, %t: memr
   }
   return
 }
+
+// -----
+
+// A memref made inside the loop cannot be read before it: left alone.
+// CHECK-LABEL: func.func @local
+// CHECK: scf.for
+// CHECK-NOT: iter_args
+// CHECK: memref.alloca
+func.func @local(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %m = memref.alloca() : memref<2xf32>
+    %a = memref.load %m[%c0] : memref<2xf32>
+    %s = arith.addf %a, %a : f32
+    memref.store %s, %m[%c0] : memref<2xf32>
+  }
+  return
+}

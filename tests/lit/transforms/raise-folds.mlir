@@ -258,27 +258,27 @@ func.func @masked_max(%v: memref<?xf32>, %c: memref<?xi1>) -> f32 {
 // -----
 
 // y[i] = 1.5*y[i-1] + (-0.5)*y[i-2] - c[i] (cells already promoted): a linear
-// system of two states. The accumulator is (M, v), M = identity at first;
-// the element is the companion matrix and the constant; the combiner
-// composes (m*M, m*v + c); the step applies the row as the loop wrote it
+// system of two states. The accumulator is (M, v, leaves), M = identity at
+// first; the element is the companion matrix, the constant, and the row's
+// free values as they are (1.5, -0.5, c[i]); the combiner composes (m*M,
+// m*v + c); the step evaluates the row as the loop wrote it from the leaves
 // (the shift row is a move).
 // CHECK-LABEL: func.func @order2
 // CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: seqfuse.scan %{{.*}} to %{{.*}} init(%[[ONE]], %[[Z]], %{{.*}}, %{{.*}}, %arg3, %arg4 : f32, f32, f32, f32, f32, f32) element {
+// CHECK: seqfuse.scan %{{.*}} to %{{.*}} init(%[[ONE]], %[[Z]], %{{.*}}, %{{.*}}, %arg3, %arg4, %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32, f32, f32, f32, f32, f32, f32) element {
 // CHECK:   %[[C:.*]] = memref.load %arg0
 // CHECK:   %[[NC:.*]] = arith.negf %[[C]] : f32
-// CHECK:   seqfuse.yield %[[A:.*]], %[[B:.*]], %{{.*}}, %{{.*}}, %[[NC]], %{{.*}} : f32, f32, f32, f32, f32, f32
+// CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NC]], %{{.*}}, %cst, %cst_0, %[[C]] : f32, f32, f32, f32, f32, f32, f32, f32, f32
 // CHECK: } combiner {
 // CHECK-COUNT-12: arith.mulf
 // CHECK: } step {
-// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[V0:.*]]: f32, %[[V1:.*]]: f32, %[[M00:.*]]: f32, %[[M01:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[C0:.*]]: f32, %{{.*}}: f32):
-// CHECK:   %[[RAW:.*]] = arith.negf %[[C0]] : f32
-// CHECK:   %[[T1:.*]] = arith.mulf %[[M00]], %[[V0]] : f32
-// CHECK:   %[[T2:.*]] = arith.mulf %[[M01]], %[[V1]] : f32
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[V0:.*]]: f32, %[[V1:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[A:.*]]: f32, %[[B:.*]]: f32, %[[CI:.*]]: f32):
+// CHECK:   %[[T1:.*]] = arith.mulf %[[A]], %[[V0]] : f32
+// CHECK:   %[[T2:.*]] = arith.mulf %[[B]], %[[V1]] : f32
 // CHECK:   %[[S1:.*]] = arith.addf %[[T1]], %[[T2]] : f32
-// CHECK:   %[[S:.*]] = arith.subf %[[S1]], %[[RAW]] : f32
-// CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[V0]] : f32, f32, f32, f32, f32, f32
+// CHECK:   %[[S:.*]] = arith.subf %[[S1]], %[[CI]] : f32
+// CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[V0]], %[[A]], %[[B]], %[[CI]] : f32, f32, f32, f32, f32, f32, f32, f32, f32
 // CHECK: } body {
 // CHECK: kind = "linear"
 func.func @order2(%c: memref<?xf32>, %y: memref<?xf32>, %n: index, %y1: f32, %y2: f32) {
@@ -296,4 +296,40 @@ func.func @order2(%c: memref<?xf32>, %y: memref<?xf32>, %n: index, %y1: f32, %y2
     scf.yield %s, %p : f32, f32
   }
   return
+}
+
+// -----
+
+// x = x + a*(v[i] - x): linear in x (x read twice), not the a*x + b shape. A
+// linear system of one state: the element's matrix is 1 - a (evaluated
+// symbolically), its constant a*v[i]; the step re-evaluates x + a*(v - x).
+// CHECK-LABEL: func.func @ema_as_written
+// CHECK: seqfuse.reduce
+// CHECK: element {
+// CHECK:   %[[V:.*]] = memref.load
+// CHECK:   %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:   %[[NEG:.*]] = arith.negf %[[ONE]] : f32
+// CHECK:   %[[NA:.*]] = arith.mulf %[[NEG]], %arg1 : f32
+// CHECK:   %[[AV:.*]] = arith.mulf %[[V]], %arg1 : f32
+// CHECK:   %[[M1:.*]] = arith.addf %[[ONE]], %[[NA]] : f32
+// CHECK:   seqfuse.yield %[[M1]], %[[AV]], %arg1, %[[V]] : f32, f32, f32, f32
+// CHECK: } step {
+// CHECK: ^bb0(%{{.*}}: f32, %[[X:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[A:.*]]: f32, %[[VV:.*]]: f32):
+// CHECK:   %[[D:.*]] = arith.subf %[[VV]], %[[X]] : f32
+// CHECK:   %[[M:.*]] = arith.mulf %[[A]], %[[D]] : f32
+// CHECK:   %[[N:.*]] = arith.addf %[[X]], %[[M]] : f32
+// CHECK:   seqfuse.yield %{{.*}}, %[[N]], %[[A]], %[[VV]] : f32, f32, f32, f32
+// CHECK: kind = "linear"
+func.func @ema_as_written(%v: memref<?xf32>, %a: f32, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %z) -> (f32) {
+    %vi = memref.load %v[%i] : memref<?xf32>
+    %d = arith.subf %vi, %x : f32
+    %m = arith.mulf %a, %d : f32
+    %y = arith.addf %x, %m : f32
+    scf.yield %y : f32
+  }
+  return %r : f32
 }

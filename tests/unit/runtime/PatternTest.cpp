@@ -265,6 +265,38 @@ TEST(Patterns, LinearRecurrencesOfOrderTwoToFour) {
   }
 }
 
+TEST(Patterns, UpdatesLinearInTheStateInAnyShape) {
+  // Not the exact a*x + b shape, but linear in x: the step keeps the loop's
+  // own expression, so the results are the loop's bit for bit.
+  Program p("linear_shapes");
+  auto v = p.input<float>("v");
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto alpha = p.param<float>("alpha");
+  auto d = p.input<double>("d", {v.size(0)});
+  auto e1 = p.output<float>("e1", {v.size(0)});
+  auto e2 = p.output<double>("e2", {v.size(0)});
+  auto e3 = p.output<int64_t>("e3", {v.size(0)});
+  auto x = p.state<float>("x", 0.0f);
+  auto y = p.state<double>("y", 1.0);
+  auto z = p.state<int64_t>("z", 5);
+  loop(0, v.size(0), [&](Var i) {
+    x = x + alpha * (v[i] - x);                               // EMA as people write it
+    y = select(c[i], (y + d[i]) * 0.5, -y / d[i]);            // (y + c)*d, division
+    z = (z - cast<int64_t>(v[i])) * 3 + z * cast<int64_t>(i); // x twice, wraps
+    e1[i] = x;
+    e2[i] = y;
+    e3[i] = z;
+  });
+  Kernel k = compile(p);
+  Remark r = only(k, "scan");
+  EXPECT_THAT(r.detail, HasSubstr("operator linear,linear,linear"));
+  EXPECT_EQ(differential(p), 0);
+  GenOptions wide;
+  wide.floatLo = -1e30; // overflow to inf and NaN on the way
+  wide.floatHi = 1e30;
+  EXPECT_EQ(differential(p, wide), 0);
+}
+
 TEST(Patterns, CoupledLinearStates) {
   // A rotation and a running sum of running sums: states updated linearly
   // from each other.
@@ -715,6 +747,46 @@ TEST(FloatPolicy, StrictFPKeepsTheLoopsOrderAndSaysSo) {
   EXPECT_EQ(o1, ref);
   EXPECT_EQ(t1[0], 1000);
   EXPECT_EQ(t2[0], 1000);
+}
+
+TEST(Fusion, NothingCommutesWithAScatterOrAFaultingDivision) {
+  // (Found in review.) The maps around the scatter must not fuse: the third
+  // reads t, which the scatter writes anywhere; and an integer division
+  // between two maps can raise, so neither map may move across it.
+  Program p("fuse_scatter");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto idx = p.input<int64_t>("idx", {n});
+  auto t = p.inout<float>("t", {n});
+  auto a = p.output<float>("a", {n});
+  auto b = p.output<float>("b", {n});
+  auto w = p.input<int32_t>("w", {2});
+  auto q = p.output<int32_t>("q", {1});
+  loop(0, n, [&](Var i) { a[i] = v[i] + 1.0f; });
+  loop(0, n, [&](Var i) { t[idx[i]] = v[i]; });
+  loop(0, n, [&](Var i) { b[i] = t[i] * 2.0f; });
+  q[0] = w[0] / w[1];
+  loop(0, n, [&](Var i) { a[i] = a[i] + b[i]; });
+  Kernel k = compile(p);
+  EXPECT_TRUE(fusions(k).empty()) << k.reportText();
+  GenOptions o;
+  o.intLo = -1;
+  o.intHi = 1; // w[1] == 0 often: the division raises after b is written
+  EXPECT_GT(differential(p, o), 0);
+  // The same without the scatter and the division: the three maps fuse.
+  Program r("fuse_maps");
+  auto n2 = r.dim("n");
+  auto v2 = r.input<float>("v", {n2});
+  auto a2 = r.output<float>("a", {n2});
+  auto b2 = r.output<float>("b", {n2});
+  loop(0, n2, [&](Var i) { a2[i] = v2[i] + 1.0f; });
+  loop(0, n2, [&](Var i) { b2[i] = v2[i] * 2.0f; });
+  loop(0, n2, [&](Var i) { a2[i] = a2[i] + b2[i]; });
+  Kernel k2 = compile(r);
+  ASSERT_EQ(fusions(k2).size(), 1u) << k2.reportText();
+  EXPECT_THAT(fusions(k2)[0].detail, HasSubstr("map at"));
+  EXPECT_EQ(count(k2.ir(Stage::Fused), "seqfuse.map"), 1);
+  EXPECT_EQ(differential(r), 0);
 }
 
 TEST(Fusion, MapsIntoExclusiveScans) {

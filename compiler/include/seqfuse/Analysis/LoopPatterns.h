@@ -74,19 +74,16 @@ struct LoopPattern {
     /// Select trees: the op of an 'o' leaf, which defines ⊕.
     mlir::Operation *treeOp = nullptr;
     bool segmented() const { return tree && llvm::is_contained(leafKinds, 'r'); }
-    /// Linear systems ("linear"): one row per state (in `states` order),
-    /// s_j' = the sum of the row's terms, each coef * s_l (`state` = l, a
-    /// position in `states`; a null coef is 1) or a free constant (`state`
-    /// = -1), negated where subtracted. The accumulator is the composed map
-    /// (M, v), K*K + K slots; v holds the states.
-    struct Term {
-      int state = -1;
-      mlir::Value value;
-      bool negate = false;
-    };
-    llvm::SmallVector<llvm::SmallVector<Term>> rows;
-    /// Linear systems: each row's ops, in the loop's order.
+    /// Linear systems ("linear"): s_j' (j in `states` order) is a linear
+    /// expression of the group's states (+, -, negation, * and / by free
+    /// values, selects on free conditions); `rowOps[j]` are its ops in the
+    /// loop's order and `leaves` the free values the rows read. The
+    /// accumulator is (M, v, leaves): the composed map (K*K + K slots, v
+    /// holding the states) and the last element's leaves, from which the
+    /// `step` region recomputes each row exactly as the loop does
+    /// (`linearLeaves`).
     llvm::SmallVector<llvm::SmallVector<mlir::Operation *>> rowOps;
+    llvm::SmallVector<mlir::Value> linearLeaves;
     /// Affine, select trees and linear systems: the ops of the update
     /// expressions (replaced by the combiner).
     llvm::SmallVector<mlir::Operation *> ops;

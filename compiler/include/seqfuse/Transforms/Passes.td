@@ -269,8 +269,10 @@ def FusePatternsPass : Pass<"seqfuse-fuse-patterns"> {
     map + map gives a map; map + fold puts the map's body into the fold's
     body (before or after it, in program order); fold + fold of the same
     kind of op (reduce + reduce, or scans with the same inclusive flag, or a
-    reduce and a scan) gives one fold with both accumulators. Ops with a
-    `step` region fuse with maps only. Loop distribution splits a loop into
+    reduce and a scan) gives one fold with both accumulators; where either
+    has a `step`, the fused step applies each one's step (or combiner).
+    Scatters and histograms do not fuse; they write anywhere in their
+    target, so nothing touching it commutes with them either. Loop distribution splits a loop into
     the fewest groups that each have a pattern; this pass puts back together
     the groups that run as one parallel loop.
   }];

@@ -176,7 +176,8 @@ def Seqfuse_ScatterOp : Seqfuse_Op<"scatter", [RecursiveMemoryEffects]> {
     }
     ```
   }];
-  let arguments = (ins Index:$lowerBound, Index:$upperBound, AnyMemRef:$target);
+  let arguments = (ins Index:$lowerBound, Index:$upperBound,
+                       Arg<AnyMemRef, "the memref written", [MemWrite]>:$target);
   let regions = (region SizedRegion<1>:$element);
   let assemblyFormat = [{
     $lowerBound `to` $upperBound `into` $target `:` type($target) `element` $element
@@ -207,7 +208,8 @@ def Seqfuse_ScatterCombineOp : Seqfuse_Op<"scatter_combine", [RecursiveMemoryEff
     } {kind = "add"}
     ```
   }];
-  let arguments = (ins Index:$lowerBound, Index:$upperBound, AnyMemRef:$target,
+  let arguments = (ins Index:$lowerBound, Index:$upperBound,
+                       Arg<AnyMemRef, "the memref updated", [MemRead, MemWrite]>:$target,
                        OptionalAttr<StrAttr>:$kind);
   let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner);
   let assemblyFormat = [{
