@@ -1,6 +1,7 @@
 //===- LoopPatterns.cpp - which parallel pattern an scf.for is ------------===//
 #include "seqfuse/Analysis/LoopPatterns.h"
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
@@ -110,6 +111,8 @@ struct Access {
   Value memref;
   SmallVector<Value> indices;
   bool write;
+  /// An inner seqfuse.scatter/scatter_combine's target: any element.
+  bool anywhere = false;
 };
 
 bool definedOutside(Value v, scf::ForOp loop) {
@@ -168,6 +171,8 @@ bool sameIndices(ValueRange a, ValueRange b, const llvm::SetVector<Value> &writt
 
 /// A dimension in which every access uses the same injective index.
 std::optional<unsigned> ownedDim(ArrayRef<const Access *> accesses, scf::ForOp loop) {
+  if (llvm::any_of(accesses, [](const Access *a) { return a->anywhere; }))
+    return std::nullopt;
   unsigned rank = accesses.front()->indices.size();
   for (unsigned d = 0; d < rank; ++d) {
     Value first = accesses.front()->indices[d];
@@ -213,15 +218,13 @@ std::string showAccess(const Access &a, scf::ForOp loop) {
   return s + "]";
 }
 
+bool writes(Operation *op) {
+  return isa<memref::StoreOp, func::CallOp, ScatterOp, ScatterCombineOp>(op);
+}
+
 bool hasSideEffects(Operation *op) {
-  if (isa<memref::StoreOp>(op) || isa<func::CallOp>(op))
-    return true;
   bool any = false;
-  if (op->getNumRegions())
-    op->walk([&](Operation *inner) {
-      if (inner != op && (isa<memref::StoreOp>(inner) || isa<func::CallOp>(inner)))
-        any = true;
-    });
+  op->walk([&](Operation *inner) { any |= writes(inner); });
   return any;
 }
 
@@ -312,6 +315,8 @@ public:
             {op, l.getMemRef(), SmallVector<Value>(l.getIndices()), false});
       else if (auto s = dyn_cast<memref::StoreOp>(op))
         accesses.push_back({op, s.getMemRef(), SmallVector<Value>(s.getIndices()), true});
+      else if (isa<ScatterOp, ScatterCombineOp>(op))
+        accesses.push_back({op, op->getOperand(2), {}, true, /*anywhere=*/true});
     });
     for (const Access &a : accesses)
       if (a.write)
@@ -380,6 +385,11 @@ private:
   /// or a dependence that keeps the loop sequential.
   LoopPattern classifyUnowned(ArrayRef<Value> unowned) {
     Value m = unowned.front();
+    for (const Access &a : accesses)
+      if (a.anywhere && llvm::is_contained(unowned, a.memref))
+        return sequential("an inner loop scatters into " + tensorName(a.memref) +
+                              ", which every iteration may write anywhere",
+                          a.op);
     SmallVector<const Access *> loads, stores;
     for (const Access &a : accesses)
       if (a.memref == m)
@@ -604,7 +614,7 @@ private:
   bool linearTree(Value v, llvm::SetVector<Operation *> &ops,
                   llvm::SetVector<Value> &leaves, llvm::SetVector<unsigned> &refs,
                   llvm::function_ref<uint64_t(Value)> maskOf, int depth = 0) {
-    if (depth > 32)
+    if (depth > 256) // deep expressions stay sequential (bounded recursion)
       return false;
     if (int k = stateIndex(v); k >= 0) {
       refs.insert(k);
@@ -617,6 +627,8 @@ private:
     Operation *op = v.getDefiningOp();
     if (!op || op->getBlock() != loop.getBody())
       return false;
+    if (ops.contains(op))
+      return true; // a shared subexpression, already taken (x + x + ...)
     auto lin = [&](Value x) {
       return linearTree(x, ops, leaves, refs, maskOf, depth + 1);
     };

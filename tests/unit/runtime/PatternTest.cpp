@@ -865,3 +865,54 @@ TEST(Patterns, FixedElementBesideAFaultingStatementStaysSequential) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Patterns, SharedSubexpressionsAreAnalysedOnce) {
+  // (Found in review.) x = x + x forty times in one iteration: the update
+  // is linear (x * 2^40); the analysis must visit each op once, not once per
+  // path (2^40).
+  Program p("doublings");
+  auto v = p.input<int64_t>("v");
+  auto out = p.output<int64_t>("out", {v.size(0)});
+  auto x = p.state<int64_t>("x", 1);
+  loop(0, v.size(0), [&](Var i) {
+    for (int k = 0; k < 40; ++k)
+      x = x + x;
+    x = x + v[i];
+    out[i] = x;
+  });
+  Kernel k = compile(p);
+  EXPECT_THAT(only(k, "scan").detail, HasSubstr("operator linear"));
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Patterns, InnerScatterKeepsTheOuterLoopSequential) {
+  // (Found in review.) The inner loop is raised to a scatter first; the
+  // outer loop must still see that it writes t anywhere.
+  Program p("inner_scatter");
+  auto u = p.input<float>("u");
+  auto w = p.input<float>("w");
+  auto idx = p.input<int64_t>("idx", {w.size(0)});
+  auto t = p.inout<float>("t", {4});
+  auto out = p.output<float>("out", {1});
+  auto s = p.state<float>("s", 0.0f);
+  loop(0, u.size(0), [&](Var i) {
+    loop(0, w.size(0), [&](Var j) { t[idx[j]] = u[i] * w[j]; });
+    s += t[0];
+  });
+  out[0] = s;
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_GE(r.size(), 1u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "sequential") << k.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("an inner loop scatters into t")) << k.reportText();
+  EXPECT_GT(differential(p), 0); // idx out of range raises
+  std::vector<float> us{1, 2, 3}, ws{1, 10}, ts(4), os(1);
+  std::vector<int64_t> is{0, 3};
+  k(us, ws, is, ts, os);
+  EXPECT_EQ(os[0], 1 + 2 + 3); // t[0] = u[i] * w[0] each time
+  EXPECT_EQ(ts[3], 30);
+}
+
+} // namespace
