@@ -333,3 +333,43 @@ func.func @ema_as_written(%v: memref<?xf32>, %a: f32, %n: index) -> f32 {
   }
   return %r : f32
 }
+
+// -----
+
+// if (v[i] < best) { best = v[i]; at = i; }: argmin with a payload, the
+// loop's own strict comparison as the combiner (the first index wins on
+// ties); beside it an and/or/unsigned-min reduction of integers.
+// CHECK-LABEL: func.func @argmin_and_bits
+// CHECK: %[[R:.*]]:5 = seqfuse.reduce %{{.*}} to %{{.*}} init(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f32, index, i32, i32, i32) element {
+// CHECK: ^bb0(%[[I:.*]]: index):
+// CHECK:   %[[V:.*]] = memref.load %arg0[%[[I]]]
+// CHECK:   %[[W:.*]] = memref.load %arg1[%[[I]]]
+// CHECK:   seqfuse.yield %[[V]], %[[I]], %[[W]], %[[W]], %[[W]] : f32, index, i32, i32, i32
+// CHECK: } combiner {
+// CHECK: ^bb0(%[[KEY:.*]]: f32, %[[AT:.*]]: index, %[[A:.*]]: i32, %[[O:.*]]: i32, %[[M:.*]]: i32, %[[XK:.*]]: f32, %[[XI:.*]]: index, %[[XA:.*]]: i32, %[[XO:.*]]: i32, %[[XM:.*]]: i32):
+// CHECK:   %[[WINS:.*]] = arith.cmpf olt, %[[XK]], %[[KEY]] : f32
+// CHECK:   arith.select %[[WINS]], %[[XK]], %[[KEY]] : f32
+// CHECK:   arith.select %[[WINS]], %[[XI]], %[[AT]] : index
+// CHECK:   arith.andi %[[A]], %[[XA]] : i32
+// CHECK:   arith.ori %[[O]], %[[XO]] : i32
+// CHECK:   arith.minui %[[M]], %[[XM]] : i32
+// CHECK: } {at = "{{.*}}", kind = "argmin,and,or,minu", seqfuse.states = ["best", "at", "a", "o", "m"]}
+func.func @argmin_and_bits(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (index, i32, i32, i32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %inf = arith.constant 0x7F800000 : f32
+  %ones = arith.constant -1 : i32
+  %z = arith.constant 0 : i32
+  %r:5 = scf.for %i = %c0 to %n step %c1 iter_args(%best = %inf, %at = %c0, %a = %ones, %o = %z, %m = %ones) -> (f32, index, i32, i32, i32) {
+    %x = memref.load %v[%i] : memref<?xf32>
+    %lt = arith.cmpf olt, %x, %best : f32
+    %b2 = arith.select %lt, %x, %best : f32
+    %at2 = arith.select %lt, %i, %at : index
+    %y = memref.load %w[%i] : memref<?xi32>
+    %a2 = arith.andi %a, %y : i32
+    %o2 = arith.ori %o, %y : i32
+    %m2 = arith.minui %m, %y : i32
+    scf.yield %b2, %at2, %a2, %o2, %m2 : f32, index, i32, i32, i32
+  } {seqfuse.states = ["best", "at", "a", "o", "m"]}
+  return %r#1, %r#2, %r#3, %r#4 : index, i32, i32, i32
+}
