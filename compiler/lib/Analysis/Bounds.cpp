@@ -140,9 +140,9 @@ bool seqfuse::mayFault(Operation *op) {
   if (isa<seqfuse::ScatterOp, seqfuse::ScatterCombineOp>(op)) {
     Value target = op->getOperand(2);
     Region &element = op->getRegion(0);
-    if (element.empty())
+    if (element.empty() || element.front().empty())
       return true;
-    auto yield = dyn_cast<seqfuse::YieldOp>(element.front().getTerminator());
+    auto yield = dyn_cast<seqfuse::YieldOp>(&element.front().back());
     auto rank = cast<MemRefType>(target.getType()).getRank();
     if (!yield || static_cast<int64_t>(yield.getValues().size()) != rank + 1)
       return true;

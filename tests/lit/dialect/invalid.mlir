@@ -151,3 +151,37 @@ func.func @step_types(%n: index) -> f32 {
   } -> f32
   return %r : f32
 }
+
+// -----
+
+// (IR fuzzer) A region whose block is empty: an error, not a crash.
+func.func @empty_element(%n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  // expected-error @+1 {{'element' region must end in seqfuse.yield}}
+  %r = seqfuse.reduce %c0 to %n init(%z : f32) element {
+  ^bb0(%i: index):
+  } combiner {
+  ^bb0(%a: f32, %b: f32):
+    seqfuse.yield %a : f32
+  } -> f32
+  return %r : f32
+}
+
+// -----
+
+func.func @empty_step(%n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  // expected-error @+1 {{'step' region must end in seqfuse.yield}}
+  %r = seqfuse.reduce %c0 to %n init(%z : f32) element {
+  ^bb0(%i: index):
+    seqfuse.yield %z : f32
+  } combiner {
+  ^bb0(%a: f32, %b: f32):
+    seqfuse.yield %a : f32
+  } step {
+  ^bb0(%a: f32, %b: f32):
+  } -> f32
+  return %r : f32
+}

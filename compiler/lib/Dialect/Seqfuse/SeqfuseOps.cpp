@@ -44,7 +44,7 @@ LogicalResult verifyRegion(Operation *op, Region &region, StringRef name, TypeRa
   if (block.getArgumentTypes() != args)
     return op->emitOpError() << "'" << name << "' region must take " << typeList(args)
                              << ", but takes " << typeList(block.getArgumentTypes());
-  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  auto yield = block.empty() ? YieldOp() : dyn_cast<YieldOp>(&block.back());
   if (!yield)
     return op->emitOpError() << "'" << name << "' region must end in seqfuse.yield";
   if (TypeRange(yield.getValues().getTypes()) != yields)
