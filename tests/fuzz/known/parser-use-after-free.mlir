@@ -4,7 +4,12 @@
 // Operation::erase) writing to a block that the ODS-generated
 // ScatterCombineOp::parse freed when its combiner region failed to parse.
 // It crashes in about 2 of 3 runs at exit (no seqfuse pass runs: both
-// sections fail to parse). Upstream has fixed similar parser bugs
+// sections fail to parse). Mechanism: a module-level forward reference
+// (`%x = memref.load %v[%i]`) is resolved by the element region's block
+// argument `%i`; the combiner region then fails ("redefinition of %x"), the
+// generated parser destroys the element region, and the module-level load
+// is left using a freed block argument. tests/fuzz/ir_fuzz.py reports such
+// mutants (they crash when only parsed) without failing. Upstream has fixed similar parser bugs
 // (llvm/llvm-project#127778, #107121); recheck with a newer MLIR.
 //   valgrind build/bin/seqfuse-opt --split-input-file tests/fuzz/known/parser-use-after-free.mlir
 
