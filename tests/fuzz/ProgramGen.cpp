@@ -287,13 +287,16 @@ template <class T> void reductionOrScan(Gen &g, bool scan, bool exclusive) {
           return s.h;
       }();
       auto &out = outOf<T>(g);
-      bool param = g.chance(0.3);
+      bool param = g.chance(0.3), guarded = g.chance(0.3);
       loop(0, s.n, [&](Var i) {
         auto cell = param ? cells[cast<Index>(s.kk)] : cells[0];
         auto v = expr<T>(g, i, 2);
         if (scan && exclusive)
           out[i] = cell;
-        cell = combine<T>(g, cell, v);
+        if (guarded)
+          if_(s.c[i], [&] { cell = combine<T>(g, cell, v); });
+        else
+          cell = combine<T>(g, cell, v);
         if (scan && !exclusive)
           out[i] = cell;
       });

@@ -208,7 +208,10 @@ std::optional<FixedCell> findFixedCell(scf::ForOp loop, Value x) {
       m = s.getMemRef();
     if (m != x)
       return;
-    bad |= op->getBlock() != loop.getBody();
+    // In the loop's block, or one scf.if down (a conditional update).
+    auto parentIf = dyn_cast<scf::IfOp>(op->getParentOp());
+    bool top = op->getBlock() == loop.getBody();
+    bad |= !top && !(parentIf && parentIf->getBlock() == loop.getBody());
     all.push_back(op);
   });
   if (bad || all.empty())
@@ -252,12 +255,21 @@ std::optional<FixedCell> findFixedCell(scf::ForOp loop, Value x) {
     return std::nullopt;
   if (!llvm::any_of(c.accesses, [](Operation *op) { return isa<memref::StoreOp>(op); }))
     return std::nullopt; // only read: nothing to carry
+  // Read before the loop although the loop may never read it (a conditional
+  // access): only when the read cannot raise.
+  bool conditional = llvm::any_of(
+      c.accesses, [&](Operation *op) { return op->getBlock() != loop.getBody(); });
+  if (conditional)
+    for (auto [d, i] : llvm::enumerate(indices(c.accesses.front())))
+      if (!seqfuse::provablyInBounds(i, x, d))
+        return std::nullopt;
   // The element is read before the loop and written after it: nothing
   // observable or faulting may come before its first access, and nothing
   // else may raise (the loop would stop with the element half updated).
   bool beforeFirst = true;
+  Operation *firstTop = loop.getBody()->findAncestorOpInBlock(*c.accesses.front());
   for (Operation &op : loop.getBody()->without_terminator()) {
-    if (&op == c.accesses.front())
+    if (&op == firstTop)
       beforeFirst = false;
     if (llvm::is_contained(c.accesses, &op))
       continue;
@@ -341,18 +353,56 @@ scf::ForOp promoteFixed(scf::ForOp loop, const FixedCell &c) {
     m.map(o, n);
   Value current = newLoop.getRegionIterArgs().back();
   OpBuilder nb = OpBuilder::atBlockEnd(body);
-  for (Operation &op : loop.getBody()->without_terminator()) {
-    if (auto l = dyn_cast<memref::LoadOp>(op); l && llvm::is_contained(c.accesses, &op)) {
-      m.map(l.getResult(), current);
-      continue;
-    }
-    if (auto s = dyn_cast<memref::StoreOp>(op);
-        s && llvm::is_contained(c.accesses, &op)) {
-      current = m.lookupOrDefault(s.getValue());
-      continue;
-    }
-    nb.clone(op, m);
-  }
+  // Clones `block`'s ops (not its terminator) at `ob`: loads of the element
+  // take `cur`, stores set it.
+  std::function<void(OpBuilder &, Block &, Value &)> copy =
+      [&](OpBuilder &ob, Block &block, Value &cur) {
+        for (Operation &op : block.without_terminator()) {
+          if (auto l = dyn_cast<memref::LoadOp>(op);
+              l && llvm::is_contained(c.accesses, &op)) {
+            m.map(l.getResult(), cur);
+            continue;
+          }
+          if (auto s = dyn_cast<memref::StoreOp>(op);
+              s && llvm::is_contained(c.accesses, &op)) {
+            cur = m.lookupOrDefault(s.getValue());
+            continue;
+          }
+          auto ifOp = dyn_cast<scf::IfOp>(op);
+          bool touches = false;
+          op.walk([&](Operation *inner) {
+            touches |= llvm::is_contained(c.accesses, inner);
+          });
+          if (!ifOp || !touches) {
+            ob.clone(op, m);
+            continue;
+          }
+          // A conditional update: the if also yields the element's value.
+          SmallVector<Type> types(ifOp.getResultTypes());
+          types.push_back(t);
+          auto newIf = scf::IfOp::create(ob, ifOp.getLoc(), types,
+                                         m.lookupOrDefault(ifOp.getCondition()),
+                                         /*withElse=*/true);
+          for (auto [src, dst] :
+               {std::pair<Region *, Block *>{&ifOp.getThenRegion(), newIf.thenBlock()},
+                {&ifOp.getElseRegion(), newIf.elseBlock()}}) {
+            OpBuilder rb = OpBuilder::atBlockEnd(dst);
+            Value inner = cur;
+            SmallVector<Value> yields;
+            if (!src->empty()) {
+              copy(rb, src->front(), inner);
+              for (Value v : src->front().getTerminator()->getOperands())
+                yields.push_back(m.lookupOrDefault(v));
+            }
+            yields.push_back(inner);
+            scf::YieldOp::create(rb, ifOp.getLoc(), yields);
+          }
+          for (auto [o, n] : llvm::zip(ifOp.getResults(), newIf.getResults()))
+            m.map(o, n);
+          cur = newIf.getResults().back();
+        }
+      };
+  copy(nb, *loop.getBody(), current);
   SmallVector<Value> yielded;
   for (Value v : yield.getOperands())
     yielded.push_back(m.lookupOrDefault(v));

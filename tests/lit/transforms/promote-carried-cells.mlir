@@ -181,3 +181,35 @@ func.func @local(%n: index) {
   }
   return
 }
+
+// -----
+
+// if (c[i]) t[0] += v[i]: the element is provably in range (t is 4 long), so
+// it is read before the loop although an iteration may not read it; the if
+// yields its value (the old one where c fails).
+// CHECK-LABEL: func.func @fixed_conditional
+// CHECK: %[[FIRST:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK: scf.for %{{.*}} iter_args(%[[C:.*]] = %[[FIRST]]) -> (f32) {
+// CHECK:   %[[NEW:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK:     %[[S:.*]] = arith.addf %[[C]], %{{.*}} : f32
+// CHECK:     scf.yield %[[S]] : f32
+// CHECK:   } else {
+// CHECK:     scf.yield %[[C]] : f32
+// CHECK:   scf.yield %[[NEW]] : f32
+// CHECK: } {seqfuse.states = ["t[0]"]}
+func.func @fixed_conditional(%v: memref<?xf32> {seqfuse.dims = ["v.size(0)#0"]}, %c: memref<?xi1> {seqfuse.dims = ["v.size(0)#0"]},
+                             %t: memref<4xf32> {seqfuse.name = "t"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %f = memref.load %c[%i] : memref<?xi1>
+    scf.if %f {
+      %a = memref.load %t[%c0] : memref<4xf32>
+      %x = memref.load %v[%i] : memref<?xf32>
+      %s = arith.addf %a, %x : f32
+      memref.store %s, %t[%c0] : memref<4xf32>
+    }
+  }
+  return
+}

@@ -916,3 +916,39 @@ TEST(Patterns, InnerScatterKeepsTheOuterLoopSequential) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Patterns, ConditionalUpdatesOfAFixedElement) {
+  // if (c) t[0] += v: the element is carried through the if (which yields
+  // it), then the select makes it a masked sum. Reading t[0] before the loop
+  // although no iteration may read it is fine: it is provably in range.
+  Program p("fixed_cond");
+  auto v = p.input<float>("v");
+  auto c = p.input<bool>("c", {v.size(0)});
+  auto t = p.inout<float>("t", {2});
+  auto h = p.inout<int64_t>("h", {3});
+  auto k = p.param<int64_t>("k");
+  loop(0, v.size(0), [&](Var i) {
+    if_(c[i], [&] { t[0] += v[i]; }).else_([&] { t[1].maxWith(v[i]); });
+  });
+  loop(0, v.size(0),
+       [&](Var i) { if_(c[i], [&] { h[k] += 1; }); }); // k: maybe out of range
+  Kernel kern = compile(p);
+  std::vector<Remark> r = kern.report();
+  ASSERT_GE(r.size(), 2u) << kern.reportText();
+  EXPECT_EQ(r[0].pattern, "reduce") << kern.reportText();
+  EXPECT_THAT(r[0].detail, HasSubstr("state t[0], t[1]"));
+  // h[k] may be out of range and is read only when c holds: kept.
+  EXPECT_NE(r[1].pattern, "reduce") << kern.reportText();
+  EXPECT_GT(differential(p), 0);
+  std::vector<float> vs{1, 5, 2, 7}, ts{10, -1};
+  std::vector<char> cs{1, 0, 1, 0};
+  std::vector<int64_t> hs{0, 0, 0};
+  int64_t shape[] = {4};
+  kern(vs, Arg(reinterpret_cast<bool *>(cs.data()), shape), ts, hs, int64_t{2});
+  EXPECT_EQ(ts, (std::vector<float>{13, 7}));
+  EXPECT_EQ(hs, (std::vector<int64_t>{0, 0, 2}));
+}
+
+} // namespace

@@ -181,6 +181,10 @@ def PromoteCarriedCellsPass : Pass<"seqfuse-promote-carried-cells"> {
     value, stores set it. This needs nothing else in the loop to be able to
     raise (the loop would stop with the element half updated) and nothing
     observable before the first access. `t[0] += v[i]` becomes a reduction.
+    Accesses one `scf.if` down are carried through it (the if also yields
+    the element's value) when the element is provably in range, since it is
+    then read before the loop although no iteration may read it:
+    `if (c[i]) t[0] += v[i]` becomes a masked sum.
   }];
 }
 
