@@ -746,6 +746,16 @@ private:
     return std::nullopt;
   }
 
+  LoopPattern notRecognised(const std::string &name, Operation *at) {
+    return sequential(
+        "the update of state '" + name + "' is not of the form " + name + " = " + name +
+            " op c with an associative op (+ * min max & | ^), nor linear in the state " +
+            "(e.g. " + name + " = a*" + name + " + b), nor a select-by-order " +
+            "(argmin/argmax), nor a select of those and resets, with c, a, b free of " +
+            "the state",
+        at);
+  }
+
   /// `f` with only its state and update kept (after a failed match).
   static LoopPattern::Fold &resetFold(LoopPattern::Fold &f) {
     LoopPattern::Fold fresh;
@@ -856,24 +866,9 @@ private:
           updates.insert(u);
           continue;
         }
-        resetFold(f);
-        return sequential(
-            "the update of state '" + name + "' is not of the form " + name + " = " +
-                name +
-                " op c with an associative op (+ * min max & | ^), nor linear in " +
-                "the state (e.g. " + name + " = a*" + name + " + b), nor a " +
-                "select-by-order (argmin/argmax), nor a select of those and resets, " +
-                "with c, a, b free of the state",
-            u);
+        return notRecognised(name, u);
       } else if (!inBody) {
-        return sequential(
-            "the update of state '" + name + "' is not of the form " + name + " = " +
-                name +
-                " op c with an associative op (+ * min max & | ^), nor linear in " +
-                "the state (e.g. " + name + " = a*" + name + " + b), nor a " +
-                "select-by-order (argmin/argmax), nor a select of those and resets, " +
-                "with c, a, b free of the state",
-            u ? u : loop.getOperation());
+        return notRecognised(name, u ? u : loop.getOperation());
       }
       if (auto fail = account(f))
         return *fail;

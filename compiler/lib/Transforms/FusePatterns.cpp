@@ -264,21 +264,6 @@ struct Parts {
   bool isFold() const { return element != nullptr; }
 };
 
-/// Clones `region`'s block into `b` with its arguments bound to `args`;
-/// returns what its yield passes.
-SmallVector<Value> inlineInto(OpBuilder &b, Region &region, ValueRange args) {
-  Block &block = region.front();
-  IRMapping map;
-  for (auto [arg, v] : llvm::zip_equal(block.getArguments(), args))
-    map.map(arg, v);
-  for (Operation &op : block.without_terminator())
-    b.clone(op, map);
-  SmallVector<Value> out;
-  for (Value v : cast<YieldOp>(block.getTerminator()).getValues())
-    out.push_back(map.lookupOrDefault(v));
-  return out;
-}
-
 Block *block(OpBuilder &b, Region &region, TypeRange types, Location loc) {
   SmallVector<Location> locs(types.size(), loc);
   return b.createBlock(&region, region.end(), types, locs);
@@ -334,7 +319,7 @@ Operation *fuse(Operation *a, Operation *b) {
       SmallVector<Value> args{i};
       if (isa<ScanOp>(p->op))
         llvm::append_range(args, accs.slice(offset, p->accTypes.size()));
-      inlineInto(bb, *p->body, args);
+      inlineRegion(bb, *p->body, args);
     }
     YieldOp::create(bb, loc);
   };
@@ -366,7 +351,7 @@ Operation *fuse(Operation *a, Operation *b) {
       SmallVector<Value> out;
       for (Parts *p : {&pa, &pb})
         if (p->element)
-          llvm::append_range(out, inlineInto(rb, *p->element, blk->getArgument(0)));
+          llvm::append_range(out, inlineRegion(rb, *p->element, blk->getArgument(0)));
       YieldOp::create(rb, loc, out);
     }
     auto buildCombine = [&](Region &region, bool useStep) {
@@ -383,7 +368,7 @@ Operation *fuse(Operation *a, Operation *b) {
         SmallVector<Value> args(blk->getArguments().slice(offset, w));
         llvm::append_range(args, blk->getArguments().slice(n + offset, w));
         Region &r = useStep && p->step ? *p->step : *p->combiner;
-        llvm::append_range(out, inlineInto(rb, r, args));
+        llvm::append_range(out, inlineRegion(rb, r, args));
       }
       YieldOp::create(rb, loc, out);
     };

@@ -21,21 +21,6 @@ using namespace seqfuse;
 
 namespace {
 
-/// Clones the single block of `region` at the builder's point, with its
-/// arguments bound to `args`; returns the values its seqfuse.yield passes.
-SmallVector<Value> inlineRegion(OpBuilder &b, Region &region, ValueRange args) {
-  Block &block = region.front();
-  IRMapping map;
-  for (auto [arg, v] : llvm::zip_equal(block.getArguments(), args))
-    map.map(arg, v);
-  for (Operation &op : block.without_terminator())
-    b.clone(op, map);
-  SmallVector<Value> out;
-  for (Value v : cast<YieldOp>(block.getTerminator()).getValues())
-    out.push_back(map.lookupOrDefault(v));
-  return out;
-}
-
 /// for k in [lb, ub) with `init` carried; `body(b, i, acc)` returns the next
 /// accumulator. For `reverse`, i = lb + ub - 1 - k.
 scf::ForOp

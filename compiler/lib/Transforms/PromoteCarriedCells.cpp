@@ -24,6 +24,27 @@ using namespace mlir;
 
 namespace {
 
+/// `loop` with more iter_args (`init` after its own, named `names` in seqfuse.states)
+/// and the same attributes; its body is empty (no terminator).
+scf::ForOp widened(OpBuilder &b, scf::ForOp loop, ValueRange init,
+                   ArrayRef<std::string> names) {
+  auto newLoop = scf::ForOp::create(b, loop.getLoc(), loop.getLowerBound(),
+                                    loop.getUpperBound(), loop.getStep(), init);
+  newLoop->setAttrs(loop->getAttrs());
+  SmallVector<Attribute> all;
+  auto old = loop->getAttrOfType<ArrayAttr>("seqfuse.states");
+  for (unsigned k = 0; k < loop.getNumRegionIterArgs(); ++k)
+    all.push_back(old && k < old.size() ? old[k]
+                                        : b.getStringAttr("s" + std::to_string(k)));
+  for (const std::string &n : names)
+    all.push_back(b.getStringAttr(n));
+  newLoop->setAttr("seqfuse.states", b.getArrayAttr(all));
+  Block *body = newLoop.getBody();
+  if (!body->empty())
+    body->getTerminator()->erase();
+  return newLoop;
+}
+
 /// The loop's accesses to a 1-D memref x when they are loads of x[i-1] ...
 /// x[i-K] (every offset 1..K, K <= kMaxOrder) and, after them, one store to
 /// x[i] in the loop's block.
@@ -106,29 +127,18 @@ scf::ForOp promote(scf::ForOp loop, Cells c) {
     }
     scf::YieldOp::create(b, loc, cells);
     b.setInsertionPointToStart(first.elseBlock());
-    Value zero = isa<FloatType>(t)
-                     ? (Value)arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 0.0))
-                     : (Value)arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
     scf::YieldOp::create(b, loc, SmallVector<Value>(c.order, zero));
   }
   // The same loop with K more iter_args: cell d holds x[i-d].
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   SmallVector<Value> init(loop.getInitArgs());
   llvm::append_range(init, first.getResults());
-  auto newLoop = scf::ForOp::create(b, loop.getLoc(), lb, ub, loop.getStep(), init);
-  newLoop->setAttrs(loop->getAttrs());
-  SmallVector<Attribute> names;
-  auto old = loop->getAttrOfType<ArrayAttr>("seqfuse.states");
-  for (unsigned k = 0; k < loop.getNumRegionIterArgs(); ++k)
-    names.push_back(old && k < old.size() ? old[k]
-                                          : b.getStringAttr("s" + std::to_string(k)));
+  SmallVector<std::string> cellNames;
   for (unsigned d = 1; d <= c.order; ++d)
-    names.push_back(
-        b.getStringAttr(seqfuse::tensorName(x) + "[i-" + std::to_string(d) + "]"));
-  newLoop->setAttr("seqfuse.states", b.getArrayAttr(names));
+    cellNames.push_back(seqfuse::tensorName(x) + "[i-" + std::to_string(d) + "]");
+  scf::ForOp newLoop = widened(b, loop, init, cellNames);
   Block *body = newLoop.getBody();
-  if (!body->empty())
-    body->getTerminator()->erase();
   unsigned base = loop.getNumRegionIterArgs();
   IRMapping m;
   m.map(loop.getInductionVar(), newLoop.getInductionVar());
@@ -312,21 +322,12 @@ scf::ForOp promoteFixed(scf::ForOp loop, const FixedCell &c) {
     b.setInsertionPointToStart(first.thenBlock());
     scf::YieldOp::create(b, loc, ValueRange{memref::LoadOp::create(b, loc, x, idx)});
     b.setInsertionPointToStart(first.elseBlock());
-    Value zero = isa<FloatType>(t)
-                     ? (Value)arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 0.0))
-                     : (Value)arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
     scf::YieldOp::create(b, loc, zero);
   }
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   SmallVector<Value> init(loop.getInitArgs());
   init.push_back(first.getResult(0));
-  auto newLoop = scf::ForOp::create(b, loop.getLoc(), lb, ub, loop.getStep(), init);
-  newLoop->setAttrs(loop->getAttrs());
-  SmallVector<Attribute> names;
-  auto old = loop->getAttrOfType<ArrayAttr>("seqfuse.states");
-  for (unsigned k = 0; k < loop.getNumRegionIterArgs(); ++k)
-    names.push_back(old && k < old.size() ? old[k]
-                                          : b.getStringAttr("s" + std::to_string(k)));
   // The user's name of the element: t[0], s[k] (a parameter), t[?].
   auto show = [](Value i) -> std::string {
     if (auto v = seqfuse::constIndex(i))
@@ -342,11 +343,8 @@ scf::ForOp promoteFixed(scf::ForOp loop, const FixedCell &c) {
   std::string cell = seqfuse::tensorName(x) + "[";
   for (auto [k, i] : llvm::enumerate(firstLoad.getIndices()))
     cell += (k ? ", " : "") + show(i);
-  names.push_back(b.getStringAttr(cell + "]"));
-  newLoop->setAttr("seqfuse.states", b.getArrayAttr(names));
+  scf::ForOp newLoop = widened(b, loop, init, {cell + "]"});
   Block *body = newLoop.getBody();
-  if (!body->empty())
-    body->getTerminator()->erase();
   IRMapping m;
   m.map(loop.getInductionVar(), newLoop.getInductionVar());
   for (auto [o, n] : llvm::zip(loop.getRegionIterArgs(), newLoop.getRegionIterArgs()))

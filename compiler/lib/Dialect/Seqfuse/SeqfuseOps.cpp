@@ -1,6 +1,8 @@
 //===- SeqfuseOps.cpp - seqfuse pattern dialect ---------------------------===//
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 
+#include "mlir/IR/IRMapping.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -129,4 +131,17 @@ LogicalResult ScatterCombineOp::verify() {
 
 LogicalResult SequentialOp::verify() {
   return verifyRegion(*this, getBody(), "body", {}, getResults().getTypes());
+}
+
+SmallVector<Value> seqfuse::inlineRegion(OpBuilder &b, Region &region, ValueRange args) {
+  Block &block = region.front();
+  IRMapping map;
+  for (auto [arg, v] : llvm::zip_equal(block.getArguments(), args))
+    map.map(arg, v);
+  for (Operation &op : block.without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> out;
+  for (Value v : cast<YieldOp>(block.getTerminator()).getValues())
+    out.push_back(map.lookupOrDefault(v));
+  return out;
 }

@@ -14,4 +14,12 @@
 #define GET_OP_CLASSES
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h.inc"
 
+namespace seqfuse {
+/// Clones the single block of a seqfuse op's `region` at `b`'s insertion
+/// point, its arguments bound to `args`; returns the values its
+/// seqfuse.yield passes.
+llvm::SmallVector<mlir::Value> inlineRegion(mlir::OpBuilder &b, mlir::Region &region,
+                                            mlir::ValueRange args);
+} // namespace seqfuse
+
 #endif // SEQFUSE_DIALECT_SEQFUSE_SEQFUSEOPS_H
