@@ -5,7 +5,10 @@ set -euo pipefail
 packages=(
   cmake ninja-build python3
   clang-22 llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libclang-rt-22-dev                 # TSan/ASan/UBSan runtimes (sanitizer builds)
   libgtest-dev libgmock-dev libbenchmark-dev
+  g++                                # builds the libtorch translation units
+  libtorch-dev libdlpack-dev         # seqfuse/torch.h and seqfuse/dlpack.h (tested when present)
 )
 missing=()
 for p in "${packages[@]}"; do
