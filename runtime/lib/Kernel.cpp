@@ -180,6 +180,8 @@ void KernelImpl::validate(std::span<const Arg> actual) const {
     const Argument &a = args[i];
     const Arg &x = actual[i];
     std::string expected = (a.isTensor ? "tensor " : "scalar ") + shapeText(a);
+    if (const std::string *why = x.refusal())
+      fail(i, "expected " + expected + ", got a tensor that cannot be passed: " + *why);
     if (a.isTensor != x.isTensor())
       fail(i, "expected " + expected + ", got " + x.describe());
     if (a.type != x.type())
@@ -219,8 +221,9 @@ void KernelImpl::validate(std::span<const Arg> actual) const {
       fail(i, "null data pointer for " + x.describe());
     if (a.access != Access::In && x.isConst())
       fail(i, std::string("the kernel writes it (") +
-                  (a.access == Access::Out ? "out" : "inout") +
-                  ") but it was passed as const");
+                  (a.access == Access::Out ? "out" : "inout") + ") but it was passed " +
+                  (x.readOnlyReason() ? "read-only: " + *x.readOnlyReason()
+                                      : std::string("as const")));
   }
   // An output must not share memory with any other tensor argument.
   auto range = [&](size_t i) {
@@ -685,6 +688,8 @@ std::string Kernel::reportText() const {
 }
 Target Kernel::target() const { return impl_->target; }
 Options Kernel::options() const { return impl_->options; }
+
+std::string_view seqfuse::version() { return SEQFUSE_VERSION; }
 
 void Kernel::call(std::span<const Arg> args) const {
   const KernelImpl &k = *impl_;

@@ -10,12 +10,14 @@
 #include "seqfuse/dsl/Types.h"
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace seqfuse {
@@ -98,10 +100,48 @@ template <class T> struct View {
   std::vector<int64_t> shape;
 };
 
-/// One call argument: a tensor (std::vector, std::span, View) or a scalar.
+class Arg;
+
+/// Lets kernels take a tensor type of another library directly. Specialise it
+/// with `static Arg convert(const T &)`; seqfuse/torch.h does so for
+/// torch::Tensor and seqfuse/dlpack.h for DLTensor and DLManagedTensor *. A
+/// value that cannot be passed as it is (device memory, a strided view, an
+/// element type seqfuse lacks) converts to Arg::refused(why), so the call
+/// throws ArgumentError naming the argument and why.
+template <class T> struct ArgAdapter;
+template <class T>
+concept HasArgAdapter = requires(const T &t) {
+  { ArgAdapter<T>::convert(t) } -> std::same_as<Arg>;
+};
+
+/// One call argument: a tensor (std::vector, std::span, View, or a type with
+/// an ArgAdapter) or a scalar.
 class Arg {
 public:
   static constexpr int kMaxRank = 8;
+
+  /// Any type with an ArgAdapter specialisation (torch::Tensor, DLTensor, ...).
+  // clang-format off (clang-format 14 does not know requires-clauses)
+  template <class T>
+    requires HasArgAdapter<std::remove_cvref_t<T>>
+  Arg(T &&t) : Arg(ArgAdapter<std::remove_cvref_t<T>>::convert(t)) {}
+  // clang-format on
+
+  /// An argument that cannot be passed; calling a kernel with it throws
+  /// ArgumentError naming the argument, followed by `why`.
+  static Arg refused(std::string why) {
+    Arg a(false);
+    a.tensor_ = true;
+    a.problem_ = std::make_shared<const std::string>(std::move(why));
+    return a;
+  }
+  /// This tensor may be read but not written; a kernel that writes it throws
+  /// ArgumentError with `why` (e.g. "it requires grad").
+  Arg &readOnly(std::string why) {
+    const_ = true;
+    problem_ = std::make_shared<const std::string>(std::move(why));
+    return *this;
+  }
 
   template <class T> Arg(std::vector<T> &v) : Arg(v.data(), (int64_t)v.size(), false) {
     checkVector<T>();
@@ -144,6 +184,10 @@ public:
   int rank() const { return rank_; }
   int64_t dim(int d) const { return shape_[d]; }
   const void *scalarPtr() const { return &scalar_; }
+  /// Why this argument cannot be passed (Arg::refused), or nullptr.
+  const std::string *refusal() const { return const_ ? nullptr : problem_.get(); }
+  /// Why this tensor is read-only (Arg::readOnly), or nullptr.
+  const std::string *readOnlyReason() const { return const_ ? problem_.get() : nullptr; }
   /// "f32[5, 3]" or "scalar f64".
   std::string describe() const;
 
@@ -163,6 +207,7 @@ private:
   DType type_;
   bool tensor_;
   bool const_ = false;
+  std::shared_ptr<const std::string> problem_; // see refusal(), readOnlyReason()
   void *data_ = nullptr;
   int rank_ = 0;
   std::array<int64_t, kMaxRank> shape_{};
@@ -178,8 +223,8 @@ private:
 /// One finding of the pattern analysis (kernel.report()).
 struct Remark {
   std::string location; ///< the user's "file:line"
-  std::string pattern;  ///< "map", "reduce", "scan", "scatter", "scatter_combine"
-                        ///< or "sequential"
+  std::string pattern;  ///< "map", "reduce", "scan", "scatter", "scatter_combine",
+                        ///< "fused" (ops that run as one loop) or "sequential"
   std::string detail;   ///< operator, identity, states, algorithm; or the reason
   bool operator==(const Remark &) const = default;
 };
@@ -225,6 +270,9 @@ private:
 /// Thread-safe. Throws CompileError.
 Kernel compile(const Program &program, Target target = Target::cpu(),
                Options options = {});
+
+/// The version of the seqfuse library in use ("0.1.0").
+std::string_view version();
 
 /// Kernel cache statistics (for tests and benchmarks).
 struct CacheStats {
