@@ -232,8 +232,10 @@ Expr<A> select(const Expr<C> &c, L a, const Expr<A> &b) {
   return select(c, detail::literal<A>(a), b);
 }
 
-/// Explicit conversion, as C++'s static_cast (float to integer truncates
-/// toward zero; integer narrowing wraps; to bool is `!= 0`).
+/// Explicit conversion. Float to integer truncates toward zero and saturates
+/// at the integer type's range (NaN gives 0), so it is defined for every
+/// input, unlike C++'s static_cast; integer narrowing wraps; to bool is
+/// `!= 0`; integer to float rounds to nearest.
 template <class To, class From> Expr<To> cast(const Expr<From> &e) {
   static_assert(isElement<To> || std::is_same_v<To, Index>,
                 "seqfuse: cast<T> needs T = float, double, int32_t, int64_t, "

@@ -3,12 +3,26 @@
 // A Program declares its arguments (tensors and scalar parameters, in call
 // order) and records statements as they are written:
 //
-//   Program p("accumulate");
-//   auto t = p.inout<float>("t");
-//   auto u = p.input<float>("u", {t.dim(0)});
-//   loop(0, t.size(0), [&](Var i) { t[i] += u[i]; });
+// ```cpp
+// Program p("accumulate");
+// auto t = p.inout<float>("t");
+// auto u = p.input<float>("u", {t.size(0)}); // u has t's length, checked per call
+// loop(0, t.size(0), [&](Var i) { t[i] += u[i]; });
+// std::vector<float> ts{1, 2, 3}, us{10, 20, 30};
+// compile(p)(ts, us); // ts = [11, 22, 33]
+// ```
 //
 // Every statement records the C++ file:line where it was written.
+//
+// input() tensors are read-only. output() and inout() tensors are the
+// caller's buffers, written in place: seqfuse does not zero an output, so an
+// element the loop does not write keeps what the caller's buffer held, and a
+// loop may read an output element it wrote before (output() only says that
+// the program does not mean to read the caller's values).
+//
+// Expressions are recipes, evaluated where a statement uses them, reading
+// states and memory as they are at that point of the loop (see the README,
+// "Expressions are evaluated where they are used").
 //
 //===----------------------------------------------------------------------===//
 #ifndef SEQFUSE_DSL_PROGRAM_H
