@@ -13,6 +13,7 @@
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Pipelines/Pipelines.h"
+#include "seqfuse/Pipelines/Report.h"
 #include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 #include "seqfuse/dsl/Program.h"
@@ -298,30 +299,30 @@ void runStage(mlir::ModuleOp m, const std::string &what,
     throw CompileError("seqfuse: stage '" + what + "' failed:\n" + diag);
 }
 
-/// Passes that turn stage s-1 into stage s (CPU).
-void addStage(mlir::OpPassManager &pm, Stage s, const Options &o) {
-  switch (s) {
-  case Stage::Pattern:
-    addPatternStage(pm, o.strictFP);
-    break;
-  case Stage::Fused:
-    addFusedStage(pm);
-    break;
-  case Stage::Canonical:
-    addCanonicalStage(pm);
-    break;
-  case Stage::Checked:
-    addCheckedStage(pm, o.checked);
-    break;
-  case Stage::CF:
-    addCFStage(pm);
-    break;
-  case Stage::LLVM:
-    addLLVMStage(pm);
-    break;
-  default:
-    break;
-  }
+/// The pipeline's configuration for the public options: every option, or
+/// this does not compile.
+PipelineConfig configOf(const Options &o) {
+  const auto &[checked, optLevel, strictFP] = o;
+  PipelineConfig c;
+  c.checked = checked;
+  c.strictFP = strictFP;
+  c.optLevel = optLevel;
+  return c;
+}
+
+/// The pipeline's pass stage of that name, or null (program, loop, llvm-ir
+/// and asm are not pass stages).
+const PipelineStage *passStage(Stage s) {
+  for (const PipelineStage &p : cpuStages())
+    if (stageName(s) == p.name)
+      return &p;
+  return nullptr;
+}
+
+/// Runs pass stage `s` on `m`.
+void runPassStage(mlir::ModuleOp m, Stage s, const Options &o) {
+  const PipelineStage *p = passStage(s);
+  runStage(m, p->name, [&](mlir::OpPassManager &pm) { p->addPasses(pm, configOf(o)); });
 }
 
 std::vector<CheckSite> readSites(mlir::ModuleOp m) {
@@ -342,101 +343,11 @@ std::vector<CheckSite> readSites(mlir::ModuleOp m) {
   return out;
 }
 
-std::string attrText(mlir::Attribute a) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  if (auto str = mlir::dyn_cast<mlir::StringAttr>(a))
-    return str.getValue().str();
-  if (auto arr = mlir::dyn_cast<mlir::ArrayAttr>(a)) {
-    for (auto [i, e] : llvm::enumerate(arr))
-      s += (i ? ", " : "") + attrText(e);
-    return s;
-  }
-  if (auto f = mlir::dyn_cast<mlir::FloatAttr>(a)) {
-    llvm::SmallString<16> str;
-    f.getValue().toString(str);
-    return std::string(str);
-  }
-  if (auto i = mlir::dyn_cast<mlir::IntegerAttr>(a))
-    return std::to_string(i.getValue().getSExtValue());
-  os << a;
-  return s;
-}
-
-/// One remark per pattern op of the pattern stage (not inside sequential
-/// regions), in program order.
-/// The float policy of a fold whose combiner rounds (see FloatPolicyPass).
-std::string floats(mlir::Operation *op) {
-  auto fp = op->getAttrOfType<mlir::StringAttr>("fp");
-  if (!fp)
-    return "";
-  if (fp.getValue() == "strict")
-    return "; floats: in the loop's order (strict_fp)";
-  return "; floats: may be reassociated in a fixed order (identical run to run and for "
-         "any thread count; Options::strictFP keeps the loop's order)";
-}
-
-std::vector<Remark> collectRemarks(mlir::ModuleOp m) {
-  std::vector<Remark> out;
-  m->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
-    if (op->getDialect() == nullptr || op->getDialect()->getNamespace() != "seqfuse" ||
-        mlir::isa<YieldOp>(op))
-      return mlir::WalkResult::advance();
-    Remark r;
-    auto at = op->getAttrOfType<mlir::StringAttr>("at");
-    r.location = at ? at.getValue().str() : fileLine(op->getLoc());
-    r.pattern = op->getName().stripDialect().str();
-    const std::string algorithm =
-        "; algorithm: sequential loop (parallel lowering comes later)";
-    if (auto seq = mlir::dyn_cast<SequentialOp>(op)) {
-      r.detail = seq.getReason().str();
-      out.push_back(r);
-      return mlir::WalkResult::skip();
-    }
-    if (mlir::isa<MapOp>(op)) {
-      r.detail = "iterations are independent" + algorithm;
-    } else if (mlir::isa<ScatterOp>(op)) {
-      r.detail =
-          "last writer wins into '" + tensorName(op->getOperand(2)) + "'" + algorithm;
-    } else if (mlir::isa<ScatterCombineOp>(op)) {
-      auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
-      r.detail = "histogram into '" + tensorName(op->getOperand(2)) + "', operator " +
-                 (kind ? kind.getValue().str() : "?") + floats(op) + algorithm;
-    } else {
-      auto kind = op->getAttrOfType<mlir::StringAttr>("kind");
-      auto ids = op->getAttrOfType<mlir::ArrayAttr>("identity");
-      auto states = op->getAttr(attrs::kStateNames);
-      r.detail = std::string(mlir::isa<ScanOp>(op)
-                                 ? (mlir::cast<ScanOp>(op).getInclusive() ? "inclusive, "
-                                                                          : "exclusive, ")
-                                 : "") +
-                 "operator " + (kind ? kind.getValue().str() : "?") +
-                 (ids ? ", identity " + attrText(ids) : "") +
-                 (states ? ", state " + attrText(states) : "") + floats(op) + algorithm;
-    }
-    out.push_back(r);
-    return mlir::WalkResult::advance();
-  });
-  return out;
-}
-
-/// One remark per op the fusion stage made: which patterns run as one loop.
-std::vector<Remark> collectFusionRemarks(mlir::ModuleOp m) {
-  std::vector<Remark> out;
-  m->walk<mlir::WalkOrder::PreOrder>([&](mlir::Operation *op) {
-    auto list = op->getAttrOfType<mlir::ArrayAttr>("fused");
-    if (!list)
-      return;
-    Remark r;
-    auto at = op->getAttrOfType<mlir::StringAttr>("at");
-    r.location = at ? at.getValue().str() : fileLine(op->getLoc());
-    r.pattern = "fused";
-    for (auto [k, a] : llvm::enumerate(list))
-      r.detail += (k ? " + " : "") + mlir::cast<mlir::StringAttr>(a).getValue().str();
-    r.detail += " run as one " + op->getName().stripDialect().str() + " loop";
-    out.push_back(std::move(r));
-  });
-  return out;
+/// The compiler's report lines as the public Remarks.
+void addRemarks(std::vector<Remark> &out, std::vector<ReportLine> lines) {
+  for (ReportLine &l : lines)
+    out.push_back(
+        Remark{std::move(l.location), std::move(l.pattern), std::move(l.detail)});
 }
 
 std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options options) {
@@ -455,20 +366,20 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
   }
   // The pattern stage runs for every target: its findings are the report.
   mlir::OwningOpRef<mlir::ModuleOp> m(k->loopModule->clone());
-  runStage(*m, "pattern",
-           [&](mlir::OpPassManager &pm) { addStage(pm, Stage::Pattern, options); });
-  k->remarks = collectRemarks(*m);
-  runStage(*m, "fused",
-           [&](mlir::OpPassManager &pm) { addStage(pm, Stage::Fused, options); });
-  for (Remark &r : collectFusionRemarks(*m))
-    k->remarks.push_back(std::move(r));
+  runPassStage(*m, Stage::Pattern, options);
+  addRemarks(k->remarks, patternReport(*m));
+  runPassStage(*m, Stage::Fused, options);
+  addRemarks(k->remarks, fusionReport(*m));
   if (target.kind == Target::Kind::CPU) {
     k->llvmModule = std::move(m);
+    const PipelineConfig config = configOf(options);
     runStage(*k->llvmModule, "cpu-pipeline", [&](mlir::OpPassManager &pm) {
-      for (Stage t : kStages)
-        if (static_cast<int>(t) > static_cast<int>(Stage::Fused) && t != Stage::LLVMIR &&
-            t != Stage::Assembly)
-          addStage(pm, t, options);
+      bool after = false;
+      for (const PipelineStage &stage : cpuStages()) {
+        if (after)
+          stage.addPasses(pm, config);
+        after = after || stage.name == stageName(Stage::Fused);
+      }
     });
     k->sites = readSites(*k->llvmModule);
     k->jit = detail::jitCompile(*k->llvmModule, p.name, options.optLevel);
@@ -569,9 +480,8 @@ std::string KernelImpl::stageText(Stage s) const {
     for (Stage t : kStages) {
       if (static_cast<int>(t) > static_cast<int>(s))
         break;
-      if (t != Stage::Program && t != Stage::Loop)
-        runStage(*m, std::string(stageName(t)),
-                 [&](mlir::OpPassManager &pm) { addStage(pm, t, options); });
+      if (passStage(t))
+        runPassStage(*m, t, options);
     }
     text = printOp(*m);
   }
@@ -587,9 +497,7 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
   std::string key = p.fingerprint();
   key += "|target=";
   key += target.name();
-  key += "|checked=" + std::to_string(options.checked) +
-         "|O=" + std::to_string(options.optLevel) +
-         "|strict_fp=" + std::to_string(options.strictFP);
+  key += "|" + configOf(options).key();
 
   Cache &c = cache();
   std::promise<std::shared_ptr<KernelImpl>> promise;

@@ -76,15 +76,35 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  addPatternStage(pm, options.strictFP);
-  addFusedStage(pm);
+std::string seqfuse::PipelineConfig::key() const {
+  const auto &[checked, strictFP, optLevel] = *this; // every field, or no compile
+  return "checked=" + std::to_string(checked) + "|strict_fp=" + std::to_string(strictFP) +
+         "|O=" + std::to_string(optLevel);
+}
+
+llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {
   // Checks come before any folding, so that an access the program makes but
   // never uses (a dead load) still raises, as in the loop.
-  addCheckedStage(pm, options.checked);
-  addCanonicalStage(pm);
-  addCFStage(pm);
-  addLLVMStage(pm);
+  static const PipelineStage stages[] = {
+      {"pattern", [](OpPassManager &pm,
+                     const PipelineConfig &c) { addPatternStage(pm, c.strictFP); }},
+      {"fused", [](OpPassManager &pm, const PipelineConfig &) { addFusedStage(pm); }},
+      {"checked", [](OpPassManager &pm,
+                     const PipelineConfig &c) { addCheckedStage(pm, c.checked); }},
+      {"canonical",
+       [](OpPassManager &pm, const PipelineConfig &) { addCanonicalStage(pm); }},
+      {"cf", [](OpPassManager &pm, const PipelineConfig &) { addCFStage(pm); }},
+      {"llvm", [](OpPassManager &pm, const PipelineConfig &) { addLLVMStage(pm); }},
+  };
+  return stages;
+}
+
+void seqfuse::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  PipelineConfig config;
+  config.checked = options.checked;
+  config.strictFP = options.strictFP;
+  for (const PipelineStage &stage : cpuStages())
+    stage.addPasses(pm, config);
 }
 
 void seqfuse::registerPipelines() {

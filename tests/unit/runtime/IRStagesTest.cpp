@@ -90,3 +90,36 @@ TEST(IRStages, DumpToStderr) {
 }
 
 } // namespace
+
+#include "seqfuse/Pipelines/Pipelines.h"
+
+namespace {
+
+// The pipeline owns the pass stages and their names; the public Stage list is
+// program, loop, the pipeline's stages in its order, then llvm-ir and asm.
+TEST(IRStages, PublicStagesAreThePipelinesStagesInOrder) {
+  std::vector<std::string> pub;
+  for (Stage s : allStages())
+    pub.emplace_back(stageName(s));
+  std::vector<std::string> want{"program", "loop"};
+  for (const seqfuse::PipelineStage &s : seqfuse::cpuStages())
+    want.emplace_back(s.name);
+  want.emplace_back("llvm-ir");
+  want.emplace_back("asm");
+  EXPECT_EQ(pub, want);
+}
+
+TEST(IRStages, EveryPipelineOptionIsInTheCacheKey) {
+  seqfuse::PipelineConfig a, b;
+  EXPECT_EQ(a.key(), b.key());
+  b.checked = !a.checked;
+  EXPECT_NE(a.key(), b.key());
+  b = a;
+  b.strictFP = !a.strictFP;
+  EXPECT_NE(a.key(), b.key());
+  b = a;
+  b.optLevel = 1;
+  EXPECT_NE(a.key(), b.key());
+}
+
+} // namespace

@@ -10,6 +10,9 @@
 #define SEQFUSE_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/ArrayRef.h"
+
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -17,6 +20,30 @@ class DialectRegistry;
 } // namespace mlir
 
 namespace seqfuse {
+
+/// Everything that changes what the pipeline makes of a program, in one
+/// struct: the runtime builds it from the public seqfuse::Options, the
+/// pipeline reads it, and key() puts every field in the kernel cache key.
+/// key() and fromOptions() unpack the structs with structured bindings, so a
+/// field added here or to Options does not compile until both handle it.
+struct PipelineConfig {
+  bool checked = true;   ///< run-time index and divisor checks
+  bool strictFP = false; ///< keep every float fold in the loop's order
+  int optLevel = 3;      ///< LLVM optimisation level of the JIT, 0..3
+  /// "checked=1|strict_fp=0|O=3": every field, for the kernel cache key.
+  std::string key() const;
+};
+
+/// One stage of the CPU pipeline: its name (kernel.ir(name), dump files,
+/// the report) and the passes that turn the previous stage into it.
+struct PipelineStage {
+  const char *name;
+  void (*addPasses)(mlir::OpPassManager &pm, const PipelineConfig &config);
+};
+/// The CPU pipeline's pass stages in order: pattern, fused, checked,
+/// canonical, cf, llvm. (The runtime adds program and loop before them, and
+/// llvm-ir and asm after, which LLVM itself makes.)
+llvm::ArrayRef<PipelineStage> cpuStages();
 
 struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> checked{*this, "checked",

@@ -7,6 +7,7 @@
 #ifndef SEQFUSE_DSL_EMITLOOPFORM_H
 #define SEQFUSE_DSL_EMITLOOPFORM_H
 
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h" // the attribute names it emits
 #include "seqfuse/dsl/AST.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -19,15 +20,6 @@ class MLIRContext;
 
 namespace seqfuse {
 
-/// Names of the attributes the loop form carries (shared with the passes,
-/// the interpreter and the runtime).
-namespace attrs {
-inline constexpr const char *kArgName = "seqfuse.name";      // on each argument
-inline constexpr const char *kArgAccess = "seqfuse.access";  // "in", "out", "inout"
-inline constexpr const char *kArgDims = "seqfuse.dims";      // ["n", "?", "5"]
-inline constexpr const char *kKernel = "seqfuse.kernel";     // on the func
-inline constexpr const char *kStateNames = "seqfuse.states"; // on scf.for: iter_arg names
-} // namespace attrs
 
 /// Emits `program` as a module holding one func.func named after it. The
 /// context must have the loop-form dialects loaded (registerLoopFormDialects).

@@ -1,0 +1,121 @@
+//===- Report.cpp - what the pattern analysis found, as text --------------===//
+#include "seqfuse/Pipelines/Report.h"
+#include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace seqfuse;
+
+namespace {
+
+std::string attrText(Attribute a) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto str = dyn_cast<StringAttr>(a))
+    return str.getValue().str();
+  if (auto arr = dyn_cast<ArrayAttr>(a)) {
+    for (auto [i, e] : llvm::enumerate(arr))
+      s += (i ? ", " : "") + attrText(e);
+    return s;
+  }
+  if (auto f = dyn_cast<FloatAttr>(a)) {
+    llvm::SmallString<16> str;
+    f.getValue().toString(str);
+    return std::string(str);
+  }
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return std::to_string(i.getValue().getSExtValue());
+  os << a;
+  return s;
+}
+
+/// The float policy of a fold whose combiner rounds (see FloatPolicyPass).
+std::string floats(Operation *op) {
+  auto fp = op->getAttrOfType<StringAttr>("fp");
+  if (!fp)
+    return "";
+  if (fp.getValue() == "strict")
+    return "; floats: in the loop's order (strict_fp)";
+  return "; floats: may be reassociated in a fixed order (identical run to run and for "
+         "any thread count; Options::strictFP keeps the loop's order)";
+}
+
+/// Which way a fold runs: a `reverse` fold, or one raised from the user's
+/// loopReverse (attrs::kReversed), goes from the last iteration down.
+std::string direction(Operation *op) {
+  return op->hasAttr("reverse") || op->hasAttr(attrs::kReversed)
+             ? "in reverse (from the last iteration down), "
+             : "";
+}
+
+std::string location(Operation *op) {
+  auto at = op->getAttrOfType<StringAttr>("at");
+  return at ? at.getValue().str() : fileLine(op->getLoc());
+}
+
+/// The lowering every op gets today: seqfuse-lower-patterns' exact loop.
+constexpr const char *kAlgorithm =
+    "; algorithm: sequential loop (parallel lowering comes later)";
+
+} // namespace
+
+std::vector<ReportLine> seqfuse::patternReport(ModuleOp m) {
+  std::vector<ReportLine> out;
+  m->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op->getDialect() == nullptr || op->getDialect()->getNamespace() != "seqfuse" ||
+        isa<YieldOp>(op))
+      return;
+    ReportLine r;
+    r.location = location(op);
+    r.pattern = op->getName().stripDialect().str();
+    if (auto seq = dyn_cast<SequentialOp>(op)) {
+      // The walk goes on into the kept loop: what was raised inside it (an
+      // inner loop that is a map or a scan) is reported after it.
+      r.detail = seq.getReason().str();
+    } else if (isa<MapOp>(op)) {
+      r.detail = std::string("iterations are independent") + kAlgorithm;
+    } else if (isa<ScatterOp>(op)) {
+      r.detail =
+          "last writer wins into '" + tensorName(op->getOperand(2)) + "'" + kAlgorithm;
+    } else if (isa<ScatterCombineOp>(op)) {
+      auto kind = op->getAttrOfType<StringAttr>("kind");
+      r.detail = "histogram into '" + tensorName(op->getOperand(2)) + "', operator " +
+                 (kind ? kind.getValue().str() : "?") + floats(op) + kAlgorithm;
+    } else {
+      auto kind = op->getAttrOfType<StringAttr>("kind");
+      auto ids = op->getAttrOfType<ArrayAttr>("identity");
+      auto states = op->getAttr(attrs::kStateNames);
+      std::string inclusive;
+      if (auto scan = dyn_cast<ScanOp>(op))
+        inclusive = scan.getInclusive() ? "inclusive, " : "exclusive, ";
+      r.detail = inclusive + direction(op) + "operator " +
+                 (kind ? kind.getValue().str() : "?") +
+                 (ids ? ", identity " + attrText(ids) : "") +
+                 (states ? ", state " + attrText(states) : "") + floats(op) + kAlgorithm;
+    }
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::vector<ReportLine> seqfuse::fusionReport(ModuleOp m) {
+  std::vector<ReportLine> out;
+  m->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    auto list = op->getAttrOfType<ArrayAttr>("fused");
+    if (!list)
+      return;
+    ReportLine r;
+    r.location = location(op);
+    r.pattern = "fused";
+    for (auto [k, a] : llvm::enumerate(list))
+      r.detail += (k ? " + " : "") + cast<StringAttr>(a).getValue().str();
+    r.detail += " run as one " + op->getName().stripDialect().str() + " loop";
+    out.push_back(std::move(r));
+  });
+  return out;
+}
