@@ -225,6 +225,8 @@ private:
     if (s.reverse)
       revBase = arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, lo, hi), one);
     auto forOp = scf::ForOp::create(b, loc, lo, hi, one, init);
+    if (s.reverse)
+      forOp->setAttr(attrs::kReversed, b.getUnitAttr());
     if (!carried.empty()) { // names of the carried states, for remarks
       SmallVector<Attribute> names;
       for (int32_t id : carried)

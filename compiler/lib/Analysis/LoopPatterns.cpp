@@ -1,8 +1,8 @@
 //===- LoopPatterns.cpp - which parallel pattern an scf.for is ------------===//
 #include "seqfuse/Analysis/LoopPatterns.h"
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
-#include "seqfuse/dsl/EmitLoopForm.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -349,14 +349,22 @@ private:
   /// Stream compaction: every access is a store `m[k] = ...` inside
   /// `if (p)`, k a state whose update is `k' = p ? k + 1 : k`. k grows
   /// by one exactly when m[k] is written, so no two iterations write the same
-  /// element and none reads one.
+  /// element and none reads one. k is an Index state, or an int32_t/int64_t
+  /// one converted with a signed index_cast: such a k can only repeat a value
+  /// after wrapping through the negative numbers, which are out of range for
+  /// every tensor, so before any two stores hit one element a store faults
+  /// (checked mode raises there, as the loop does).
   bool counterOwned(ArrayRef<const Access *> accesses) {
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
     for (const Access *a : accesses) {
       if (!a->write || a->indices.size() != 1)
         return false;
       auto ifOp = dyn_cast<scf::IfOp>(a->op->getParentOp());
-      auto arg = dyn_cast<BlockArgument>(a->indices[0]);
+      Value index = a->indices[0];
+      if (auto c = index.getDefiningOp<arith::IndexCastOp>();
+          c && isa<IntegerType>(c.getIn().getType()))
+        index = c.getIn();
+      auto arg = dyn_cast<BlockArgument>(index);
       if (!ifOp || ifOp->getBlock() != loop.getBody() || !arg ||
           arg.getOwner() != loop.getBody() || arg.getArgNumber() == 0 ||
           a->op->getParentRegion() != &ifOp.getThenRegion())

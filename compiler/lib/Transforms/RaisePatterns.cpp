@@ -19,7 +19,7 @@
 #include "seqfuse/Analysis/LoopPatterns.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
-#include "seqfuse/dsl/EmitLoopForm.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -566,6 +566,8 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   }
   if (auto names = loop->getAttr(attrs::kStateNames))
     raised->setAttr(attrs::kStateNames, names);
+  if (loop->hasAttr(attrs::kReversed))
+    raised->setAttr(attrs::kReversed, b.getUnitAttr());
   std::string at = fileLine(p.folds.front().update->getLoc());
   if (!at.empty())
     raised->setAttr("at", b.getStringAttr(at));

@@ -190,6 +190,68 @@ func.func @compaction(%v: memref<?xf32>, %out: memref<?xf32>) -> index {
 
 // -----
 
+// The same compaction with an i32 counter: the store's index is
+// index_cast(k) (signed), so k can repeat only after wrapping through the
+// negative numbers, which are out of range: out is still conflict-free.
+// CHECK-LABEL: func.func @compaction_i32
+// CHECK: seqfuse.scan
+// CHECK: } body {
+// CHECK: ^bb0(%{{.*}}: index, %{{.*}}: i32, %[[K:.*]]: i32):
+// CHECK:   scf.if
+// CHECK:     %[[J:.*]] = arith.index_cast %[[K]] : i32 to index
+// CHECK:     memref.store %{{.*}}, %{{.*}}[%[[J]]] : memref<?xf32>
+// CHECK: inclusive = false, kind = "affine"
+func.func @compaction_i32(%v: memref<?xf32>, %out: memref<?xf32>) -> i32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %k0 = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%k = %k0) -> (i32) {
+    %x = memref.load %v[%i] : memref<?xf32>
+    %p = arith.cmpf ogt, %x, %z : f32
+    %k1 = arith.addi %k, %one : i32
+    %next = arith.select %p, %k1, %k : i32
+    scf.if %p {
+      %j = arith.index_cast %k : i32 to index
+      memref.store %x, %out[%j] : memref<?xf32>
+    }
+    scf.yield %next : i32
+  }
+  return %r : i32
+}
+
+// -----
+
+// A zero-extended counter (index_castui) is not accepted: it wraps from
+// 2^32 - 1 to 0 without passing an out-of-range index.
+// CHECK-LABEL: func.func @compaction_ui
+// CHECK-NOT: seqfuse.scan
+// CHECK: scf.for
+func.func @compaction_ui(%v: memref<?xf32>, %out: memref<?xf32>) -> i32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %k0 = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%k = %k0) -> (i32) {
+    %x = memref.load %v[%i] : memref<?xf32>
+    %p = arith.cmpf ogt, %x, %z : f32
+    %k1 = arith.addi %k, %one : i32
+    %next = arith.select %p, %k1, %k : i32
+    scf.if %p {
+      %j = arith.index_castui %k : i32 to index
+      memref.store %x, %out[%j] : memref<?xf32>
+    }
+    scf.yield %next : i32
+  }
+  return %r : i32
+}
+
+// -----
+
 // x = flag[i] ? v[i] : x + v[i] on floats: a segmented scan over
 // (reset flag, value), combiner (f1 | f2, f2 ? a2 : a1 + a2).
 // CHECK-LABEL: func.func @segmented_float

@@ -13,6 +13,7 @@
 using namespace seqfuse;
 using namespace seqfuse::testing;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -949,6 +950,111 @@ TEST(Patterns, ConditionalUpdatesOfAFixedElement) {
   kern(vs, Arg(reinterpret_cast<bool *>(cs.data()), shape), ts, hs, int64_t{2});
   EXPECT_EQ(ts, (std::vector<float>{13, 7}));
   EXPECT_EQ(hs, (std::vector<int64_t>{0, 0, 2}));
+}
+
+} // namespace
+
+namespace {
+
+// A counter of an integer type drives a compaction like an Index one: the
+// store's index is index_cast(k). (Before, this stayed sequential with a
+// reason about writes to out.)
+template <class I> void integerCounterCompaction(const char *name) {
+  Program p(name);
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto count = p.output<I>("count", {1});
+  auto k = p.state<I>("k", 0);
+  loop(0, v.size(0), [&](Var i) {
+    if_(v[i] > 0.0f, [&] {
+      out[k] = v[i];
+      k = k + 1;
+    });
+  });
+  count[0] = k;
+  Kernel kern = compile(p);
+  Remark r = only(kern, "scan");
+  EXPECT_THAT(r.detail, HasSubstr("exclusive"));
+  EXPECT_THAT(r.detail, HasSubstr("state k"));
+  EXPECT_EQ(differential(p), 0);
+  std::vector<float> vs{1, -2, 3, 0, 5}, os(5, 9.0f);
+  std::vector<I> c(1);
+  kern(vs, os, c);
+  EXPECT_EQ(os, (std::vector<float>{1, 3, 5, 9, 9}));
+  EXPECT_EQ(c[0], 3);
+}
+
+TEST(Patterns, CompactionWithAnInt32OrInt64Counter) {
+  integerCounterCompaction<int32_t>("compact_i32");
+  integerCounterCompaction<int64_t>("compact_i64");
+}
+
+TEST(Patterns, CompactionCounterStartingNegativeRaisesAtTheFirstStore) {
+  // k starts at -1: the first kept element's store is out of range, and
+  // checked mode raises there, exactly as the loop does.
+  Program p("compact_negative");
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto k = p.state<int32_t>("k", -1);
+  loop(0, v.size(0), [&](Var i) {
+    if_(v[i] > 0.0f, [&] {
+      out[k] = v[i];
+      k = k + 1;
+    });
+  });
+  Kernel kern = compile(p);
+  EXPECT_EQ(only(kern, "scan").pattern, "scan");
+  std::vector<float> vs{-1, 2, 3}, os(3, 7.0f);
+  EXPECT_THROW(kern(vs, os), IndexError);
+  EXPECT_EQ(os, (std::vector<float>{7, 7, 7}));
+  EXPECT_GT(differential(p), 0); // trials that raised, with the same error and memory
+}
+
+TEST(Report, PatternsInsideALoopKeptSequentialAreReported) {
+  // The outer loop carries a non-linear state, so it stays sequential; its
+  // inner loop is still a map, and the report says so after the outer line.
+  Program p("nested_report");
+  auto m = p.inout<float, 2>("m");
+  auto s = p.state<float>("s", 1.0f);
+  loop(0, m.size(0), [&](Var i) {
+    s = s * s + 1.0f / s;
+    loop(0, m.size(1), [&](Var j) { m(i, j) = m(i, j) * s; });
+  });
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  ASSERT_GE(r.size(), 2u) << k.reportText();
+  EXPECT_EQ(r[0].pattern, "sequential") << k.reportText();
+  bool innerMap = false;
+  for (size_t i = 1; i < r.size(); ++i)
+    innerMap = innerMap || r[i].pattern == "map";
+  EXPECT_TRUE(innerMap) << k.reportText();
+  EXPECT_EQ(differential(p), 0);
+}
+
+TEST(Report, ReverseScansSaySo) {
+  Program p("suffix_sum");
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto acc = p.state<float>("acc", 0.0f);
+  loopReverse(0, v.size(0), [&](Var i) {
+    acc += v[i];
+    out[i] = acc;
+  });
+  Kernel k = compile(p);
+  Remark r = only(k, "scan");
+  EXPECT_THAT(r.detail,
+              HasSubstr("inclusive, in reverse (from the last iteration down)"));
+  // A forward scan does not.
+  Program q("prefix_sum");
+  auto w = q.input<float>("w");
+  auto o = q.output<float>("o", {w.size(0)});
+  auto a = q.state<float>("a", 0.0f);
+  loop(0, w.size(0), [&](Var i) {
+    a += w[i];
+    o[i] = a;
+  });
+  EXPECT_THAT(only(compile(q), "scan").detail, Not(HasSubstr("reverse")));
+  EXPECT_EQ(differential(p), 0);
 }
 
 } // namespace
