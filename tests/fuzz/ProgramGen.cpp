@@ -408,7 +408,7 @@ void buildSlot(Gen &g, Family f) {
            [&](Var i) { s.dx[i] = s.da[i] * s.dx[i - 1] + expr<double>(g, i, 2); });
     } else {
       auto x = s.p.state<float>("x", expr<float>(g, constant<Index>(0), 0));
-      int shape = g.pick(5);
+      int shape = g.pick(8);
       loop(0, s.n, [&](Var i) {
         switch (shape) {
         case 0:
@@ -423,8 +423,17 @@ void buildSlot(Gen &g, Family f) {
         case 3:
           x = (x + expr<float>(g, i, 1)) * expr<float>(g, i, 1) - x / s.alpha;
           break;
-        default:
+        case 4:
           x = select(s.c[i], -x, x * s.fb[i]) + s.fa[i];
+          break;
+        case 5: // add-then-clamp: max-plus (Kadane's running sum and the like)
+          x = max(x + expr<float>(g, i, 1), expr<float>(g, i, 1));
+          break;
+        case 6: // a clamp after a subtraction
+          x = min(max(x - expr<float>(g, i, 1), -s.alpha), expr<float>(g, i, 1));
+          break;
+        default: // a guarded min-plus update
+          if_(s.c[i], [&] { x = min(x + s.fa[i], s.fb[i]); });
           break;
         }
         s.fy[i] = x;
@@ -483,14 +492,27 @@ void buildSlot(Gen &g, Family f) {
     return;
   }
   case Family::Compaction: {
-    auto k = s.p.state<Index>("k", 0);
-    loop(0, s.n, [&](Var i) {
-      if_(expr<bool>(g, i, 1), [&] {
-        s.fy[k] = s.fa[i];
-        k += 1;
+    // The counter is an Index, an int32_t or an int64_t state.
+    auto compact = [&](auto k) {
+      loop(0, s.n, [&](Var i) {
+        if_(expr<bool>(g, i, 1), [&] {
+          s.fy[k] = s.fa[i];
+          k += 1;
+        });
       });
-    });
-    s.h[0] = cast<int64_t>(k);
+      s.h[0] = cast<int64_t>(k);
+    };
+    switch (g.pick(3)) {
+    case 0:
+      compact(s.p.state<Index>("k", 0));
+      break;
+    case 1:
+      compact(s.p.state<int32_t>("k", 0));
+      break;
+    default:
+      compact(s.p.state<int64_t>("k", 0));
+      break;
+    }
     return;
   }
   case Family::Scatter:

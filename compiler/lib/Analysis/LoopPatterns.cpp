@@ -73,7 +73,7 @@ SmallVector<Value> LoopPattern::Fold::roots() const {
   SmallVector<Value> out;
   if (compare)
     return SmallVector<Value>(picks.begin(), picks.end());
-  if (monoid == "linear")
+  if (monoid == "linear" || monoid == "clamp")
     return SmallVector<Value>(linearLeaves.begin(), linearLeaves.end());
   if (tree) {
     for (Operation *op : ops)
@@ -665,6 +665,81 @@ private:
     return ok;
   }
 
+  /// Add-then-clamp (max-plus, min-plus, clamps): y as a function of state
+  /// k of the form min(max(s + a, l), h) with a, l, h free: built from s, free
+  /// values (the leaves), + and - of a free value (s - c, not c - s), float
+  /// max/min with a free value, and selects on a free condition. A free value
+  /// alone is the constant function (l = h = it), so resets fit too.
+  /// Composition stays in the family: (A, L, H) then (a, l, h) is
+  /// (A + a, clamp(L + a, l, h), clamp(H + a, l, h)). `bounds` counts the
+  /// max/min ops (a tree without one is affine, not this).
+  bool clampTree(Value v, unsigned k, llvm::SetVector<Operation *> &ops,
+                 llvm::SetVector<Value> &leaves, unsigned &bounds,
+                 llvm::function_ref<uint64_t(Value)> maskOf, int depth = 0) {
+    if (depth > 256)
+      return false;
+    if (stateIndex(v) == static_cast<int>(k))
+      return true;
+    uint64_t mask = maskOf(v);
+    if (mask == 0) {
+      leaves.insert(v);
+      return true;
+    }
+    if (mask != (uint64_t(1) << k))
+      return false; // reads another state
+    Operation *op = v.getDefiningOp();
+    if (!op || op->getBlock() != loop.getBody() || op->getNumResults() != 1)
+      return false;
+    if (ops.contains(op))
+      return false; // s reached twice (max(s + a, s)): not of slope one
+    auto sub = [&](Value x) {
+      return clampTree(x, k, ops, leaves, bounds, maskOf, depth + 1);
+    };
+    auto leaf = [&](Value x) {
+      if (maskOf(x) != 0)
+        return false;
+      leaves.insert(x);
+      return true;
+    };
+    bool ok = false;
+    if (isa<arith::AddFOp, arith::MaximumFOp, arith::MinimumFOp>(op)) {
+      bool left = maskOf(op->getOperand(1)) == 0;
+      ok = leaf(op->getOperand(left ? 1 : 0)) && sub(op->getOperand(left ? 0 : 1));
+      bounds += !isa<arith::AddFOp>(op);
+    } else if (isa<arith::SubFOp>(op)) {
+      ok = leaf(op->getOperand(1)) && sub(op->getOperand(0));
+    } else if (auto sel = dyn_cast<arith::SelectOp>(op)) {
+      ok =
+          leaf(sel.getCondition()) && sub(sel.getTrueValue()) && sub(sel.getFalseValue());
+    }
+    if (ok)
+      ops.insert(op);
+    return ok;
+  }
+
+  /// State k as an add-then-clamp fold ("clamp"), or false.
+  bool matchClamp(unsigned k, LoopPattern::Fold &f,
+                  llvm::function_ref<uint64_t(Value)> maskOf, scf::YieldOp yield) {
+    Type t = loop.getRegionIterArgs()[k].getType();
+    if (!isa<FloatType>(t))
+      return false; // integer + wraps: max(s + a, b) does not compose exactly
+    llvm::SetVector<Operation *> ops;
+    llvm::SetVector<Value> leaves;
+    unsigned bounds = 0;
+    if (!clampTree(yield.getOperand(k), k, ops, leaves, bounds, maskOf) || bounds == 0)
+      return false;
+    SmallVector<Operation *> sorted(ops.begin(), ops.end());
+    llvm::sort(sorted, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    f = LoopPattern::Fold();
+    f.monoid = "clamp";
+    f.states.push_back(k);
+    f.update = sorted.back();
+    f.rowOps.push_back(sorted);
+    f.ops.assign(sorted.begin(), sorted.end());
+    f.linearLeaves.assign(leaves.begin(), leaves.end());
+    return true;
+  }
+
   /// Linear systems: groups of states (at most kMaxLinear) whose updates are
   /// linear in the group's states, with free coefficients: an order-K
   /// recurrence x[i] = a1*x[i-1] + ... + aK*x[i-K] + c (after
@@ -758,7 +833,8 @@ private:
     return sequential(
         "the update of state '" + name + "' is not of the form " + name + " = " + name +
             " op c with an associative op (+ * min max & | ^), nor linear in the state " +
-            "(e.g. " + name + " = a*" + name + " + b), nor a select-by-order " +
+            "(e.g. " + name + " = a*" + name + " + b), nor an add-then-clamp (e.g. " +
+            name + " = max(" + name + " + a, b)), nor a select-by-order " +
             "(argmin/argmax), nor a select of those and resets, with c, a, b free of " +
             "the state",
         at);
@@ -871,6 +947,14 @@ private:
           if (auto fail = account(single.front()))
             return *fail;
           p.folds.push_back(std::move(single.front()));
+          updates.insert(u);
+          continue;
+        }
+        // Add-then-clamp: x = max(x + v, c), min(max(x + v, lo), hi), ...
+        if (matchClamp(k, resetFold(f), maskOf, yield)) {
+          if (auto fail = account(f))
+            return *fail;
+          p.folds.push_back(f);
           updates.insert(u);
           continue;
         }

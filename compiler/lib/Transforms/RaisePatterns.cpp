@@ -17,9 +17,9 @@
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Analysis/LoopPatterns.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
-#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -80,6 +80,8 @@ unsigned slotsOf(const LoopPattern::Fold &f) {
     return f.states.size();
   if (f.monoid == "linear")
     return f.states.size() * (f.states.size() + 1) + f.linearLeaves.size();
+  if (f.monoid == "clamp") // (a, l, h), the state, the leaves
+    return 4 + f.linearLeaves.size();
   return f.monoid == "affine" || f.segmented() ? 2 : 1;
 }
 
@@ -325,6 +327,125 @@ SmallVector<Value> combineLinear(OpBuilder &b, Location loc, const LoopPattern::
   return next;
 }
 
+/// Float min(max(x, l), h).
+Value clampValue(OpBuilder &b, Location loc, Value x, Value l, Value h) {
+  return arith::MinimumFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, l), h);
+}
+
+/// The element of an add-then-clamp fold: the iteration's (a, l, h), the
+/// function s -> min(max(s + a, l), h) the update is, then the leaves as
+/// they are (for the step). Evaluated over the tree: s is (-0, -inf, +inf);
+/// a free value r the constant function (-0, r, r); s + c shifts all three
+/// by c (clamp(y, l, h) + c = clamp(y + c, l + c, h + c)), s - c likewise;
+/// max(E, c) is (a, max(l, c), max(h, c)) and min(E, c) (a, min(l, c),
+/// min(h, c)); a select picks per component.
+SmallVector<Value> clampElement(OpBuilder &b, Location loc, Type t,
+                                const LoopPattern::Fold &f, scf::ForOp loop,
+                                IRMapping &m) {
+  auto ft = cast<FloatType>(t);
+  auto konst = [&](double v) { return constantLike(b, loc, t, v, 0); };
+  auto inf = [&](bool negative) {
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(t, llvm::APFloat::getInf(ft.getFloatSemantics(), negative)));
+  };
+  struct Form {
+    Value a, l, h;
+  };
+  llvm::DenseMap<Value, Form> memo;
+  Value s = loop.getRegionIterArgs()[f.states[0]];
+  std::function<Form(Value)> eval = [&](Value v) -> Form {
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    Form r;
+    if (v == s) {
+      r = {konst(-0.0), inf(true), inf(false)};
+    } else if (llvm::is_contained(f.linearLeaves, v)) {
+      Value x = m.lookupOrDefault(v);
+      r = {konst(-0.0), x, x};
+    } else {
+      Operation *op = v.getDefiningOp();
+      if (auto sel = dyn_cast<arith::SelectOp>(op)) {
+        Value c = m.lookupOrDefault(sel.getCondition());
+        Form x = eval(sel.getTrueValue()), y = eval(sel.getFalseValue());
+        r = {arith::SelectOp::create(b, loc, c, x.a, y.a),
+             arith::SelectOp::create(b, loc, c, x.l, y.l),
+             arith::SelectOp::create(b, loc, c, x.h, y.h)};
+      } else {
+        // The operand that depends on the state (s - c: the left one), and
+        // the free one (a leaf).
+        unsigned si = isa<arith::SubFOp>(op) ||
+                              llvm::is_contained(f.linearLeaves, op->getOperand(1))
+                          ? 0
+                          : 1;
+        Form x = eval(op->getOperand(si));
+        Value c = m.lookupOrDefault(op->getOperand(1 - si));
+        if (isa<arith::AddFOp>(op))
+          r = {arith::AddFOp::create(b, loc, x.a, c),
+               arith::AddFOp::create(b, loc, x.l, c),
+               arith::AddFOp::create(b, loc, x.h, c)};
+        else if (isa<arith::SubFOp>(op))
+          r = {arith::SubFOp::create(b, loc, x.a, c),
+               arith::SubFOp::create(b, loc, x.l, c),
+               arith::SubFOp::create(b, loc, x.h, c)};
+        else if (isa<arith::MaximumFOp>(op))
+          r = {x.a, arith::MaximumFOp::create(b, loc, x.l, c),
+               arith::MaximumFOp::create(b, loc, x.h, c)};
+        else
+          r = {x.a, arith::MinimumFOp::create(b, loc, x.l, c),
+               arith::MinimumFOp::create(b, loc, x.h, c)};
+      }
+    }
+    memo[v] = r;
+    return r;
+  };
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  Form top = eval(yield.getOperand(f.states[0]));
+  SmallVector<Value> out{top.a, top.l, top.h, konst(-0.0)};
+  for (Value leaf : f.linearLeaves)
+    out.push_back(m.lookupOrDefault(leaf));
+  return out;
+}
+
+/// Add-then-clamp: (A, L, H, s, _) then (a, l, h, _, leaves) =>
+/// (A + a, clamp(L + a, l, h), clamp(H + a, l, h), clamp(s + a, l, h),
+/// leaves); an infinite bound stays infinite under the shift (so -inf + inf
+/// is not a NaN). With `exact` (the step), s' is the loop's own expression
+/// computed from the element's leaves.
+SmallVector<Value> combineClamp(OpBuilder &b, Location loc, const LoopPattern::Fold &f,
+                                scf::ForOp loop, ValueRange acc, ValueRange x,
+                                bool exact) {
+  Value a = x[0], l = x[1], h = x[2];
+  Type t = a.getType();
+  auto ft = cast<FloatType>(t);
+  auto shift = [&](Value bound, bool negative) -> Value {
+    Value inf = arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(t, llvm::APFloat::getInf(ft.getFloatSemantics(), negative)));
+    Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, bound, inf);
+    return arith::SelectOp::create(b, loc, isInf, bound,
+                                   arith::AddFOp::create(b, loc, bound, a));
+  };
+  SmallVector<Value> next{arith::AddFOp::create(b, loc, acc[0], a),
+                          clampValue(b, loc, shift(acc[1], true), l, h),
+                          clampValue(b, loc, shift(acc[2], false), l, h)};
+  ValueRange leaves = x.drop_front(4);
+  if (exact) {
+    IRMapping m;
+    m.map(loop.getRegionIterArgs()[f.states[0]], acc[3]);
+    for (auto [leaf, v] : llvm::zip_equal(f.linearLeaves, leaves))
+      m.map(leaf, v);
+    for (Operation *op : f.rowOps[0])
+      b.clone(*op, m);
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    next.push_back(m.lookupOrDefault(yield.getOperand(f.states[0])));
+  } else {
+    next.push_back(clampValue(b, loc, arith::AddFOp::create(b, loc, acc[3], a), l, h));
+  }
+  llvm::append_range(next, leaves);
+  return next;
+}
+
 template <class FoldOp>
 void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
                       TypeRange accTypes) {
@@ -366,6 +487,8 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
         llvm::append_range(elems, affineElement(b, loc, accTypes[slot], f, m));
       else if (f.monoid == "linear")
         llvm::append_range(elems, linearElement(b, loc, accTypes[slot], f, loop, m));
+      else if (f.monoid == "clamp")
+        llvm::append_range(elems, clampElement(b, loc, accTypes[slot], f, loop, m));
       else if (f.tree)
         llvm::append_range(elems,
                            treeElement(b, loc, accTypes[slot + slotsOf(f) - 1], f, m));
@@ -413,6 +536,11 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
         llvm::append_range(
             next, combineLinear(b, loc, f, loop, blk->getArguments().slice(slot, w),
                                 blk->getArguments().slice(n + slot, w), exact));
+      } else if (f.monoid == "clamp") {
+        unsigned w = slotsOf(f);
+        llvm::append_range(
+            next, combineClamp(b, loc, f, loop, blk->getArguments().slice(slot, w),
+                               blk->getArguments().slice(n + slot, w), exact));
       } else if (f.segmented()) {
         // (f1, a1) then (f2, a2) => (f1 | f2, f2 ? a2 : a1 ⊕ a2).
         Value f1 = blk->getArgument(slot), a1 = blk->getArgument(slot + 1);
@@ -438,7 +566,9 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
     YieldOp::create(b, loc, next);
   };
   build(op.getCombiner(), false);
-  if (llvm::any_of(p.folds, [](const auto &f) { return f.monoid == "linear"; }))
+  if (llvm::any_of(p.folds, [](const auto &f) {
+        return f.monoid == "linear" || f.monoid == "clamp";
+      }))
     build(op.getStep(), true);
   SmallVector<Attribute> ids;
   std::string kind;
@@ -467,6 +597,8 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
       // The leaf slots hold the last element's leaves (the step reads the
       // right-hand ones only): no value is neutral for them.
       allIds &= f.linearLeaves.empty();
+    } else if (f.monoid == "clamp") {
+      allIds = false; // the leaf slots hold the last element's leaves
     } else if (f.segmented()) {
       Type vt = accTypes[slot + 1];
       TypedAttr id =
@@ -509,6 +641,25 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
         init.push_back(loop.getInitArgs()[k2]);
       }
       for (Value leaf : f.linearLeaves) { // the last element's leaves (for the step)
+        accTypes.push_back(leaf.getType());
+        init.push_back(arith::ConstantOp::create(b, loc, b.getZeroAttr(leaf.getType())));
+      }
+      continue;
+    }
+    if (f.monoid == "clamp") { // (-0, -inf, +inf): the identity map; then x0
+      Value x0 = loop.getInitArgs()[f.states[0]];
+      Type t = x0.getType();
+      const llvm::fltSemantics &sem = cast<FloatType>(t).getFloatSemantics();
+      accTypes.append(3, t);
+      init.push_back(constantLike(b, loc, t, -0.0, 0));
+      init.push_back(arith::ConstantOp::create(
+          b, loc, b.getFloatAttr(t, llvm::APFloat::getInf(sem, true))));
+      init.push_back(arith::ConstantOp::create(
+          b, loc, b.getFloatAttr(t, llvm::APFloat::getInf(sem, false))));
+      stateSlot[f.states[0]] = accTypes.size();
+      accTypes.push_back(t);
+      init.push_back(x0);
+      for (Value leaf : f.linearLeaves) {
         accTypes.push_back(leaf.getType());
         init.push_back(arith::ConstantOp::create(b, loc, b.getZeroAttr(leaf.getType())));
       }

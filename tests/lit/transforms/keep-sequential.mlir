@@ -33,7 +33,7 @@ func.func @seed_conditional(%t: memref<?xf32> {seqfuse.name = "t"}, %u: memref<?
 // CHECK: %[[R:.*]] = seqfuse.sequential {
 // CHECK:   %[[L:.*]] = scf.for
 // CHECK:   seqfuse.yield %[[L]] : f64
-// CHECK: } {at = "{{.*}}", reason = "the update of state 'x' is not of the form x = x op c with an associative op (+ * min max & | ^), nor linear in the state (e.g. x = a*x + b), nor a select-by-order (argmin/argmax), nor a select of those and resets, with c, a, b free of the state"} -> f64
+// CHECK: } {at = "{{.*}}", reason = "the update of state 'x' is not of the form x = x op c with an associative op (+ * min max & | ^), nor linear in the state (e.g. x = a*x + b), nor an add-then-clamp (e.g. x = max(x + a, b)), nor a select-by-order (argmin/argmax), nor a select of those and resets, with c, a, b free of the state"} -> f64
 // CHECK: return %[[R]]
 func.func @nonlinear(%v: memref<?xf64> {seqfuse.name = "u"}) -> f64 {
   %c0 = arith.constant 0 : index

@@ -435,3 +435,57 @@ func.func @argmin_and_bits(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (
   } {seqfuse.states = ["best", "at", "a", "o", "m"]}
   return %r#1, %r#2, %r#3, %r#4 : index, i32, i32, i32
 }
+
+// -----
+
+// x = max(x + v[i], 0) (Kadane's running sum, max-plus): an add-then-clamp
+// fold. Element (a, l, h) = (-0 + v, max(-inf + v, 0), max(+inf + v, 0))
+// then the leaves; the step re-evaluates the loop's own max(x + v, 0).
+// CHECK-LABEL: func.func @max_plus
+// CHECK: seqfuse.scan
+// CHECK: } combiner {
+// CHECK: arith.minimumf
+// CHECK: } step {
+// Accumulator (A, L, H, x, leaves 0 and v), then the element, the same.
+// CHECK: ^bb0(%{{[a-z0-9]+}}: f32, %{{[a-z0-9]+}}: f32, %{{[a-z0-9]+}}: f32, %[[S:[a-z0-9]+]]: f32, {{.*}}, %[[Z:[a-z0-9]+]]: f32, %[[V:[a-z0-9]+]]: f32):
+// CHECK:   %[[SUM:.*]] = arith.addf %[[S]], %[[V]] : f32
+// CHECK:   %[[NEW:.*]] = arith.maximumf %[[SUM]], %[[Z]] : f32
+// CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %[[NEW]], %[[Z]], %[[V]]
+// CHECK: kind = "clamp"
+func.func @max_plus(%v: memref<?xf32>, %out: memref<?xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %z) -> (f32) {
+    %a = memref.load %v[%i] : memref<?xf32>
+    %s = arith.addf %x, %a : f32
+    %m = arith.maximumf %s, %z : f32
+    memref.store %m, %out[%i] : memref<?xf32>
+    scf.yield %m : f32
+  }
+  return %r : f32
+}
+
+// -----
+
+// x = min(x, c) after x + v is a clamp too, but c - x (slope -1) and
+// max(x + v, x) (x reached twice) are not: they stay loops.
+// CHECK-LABEL: func.func @not_clamps
+// CHECK-NOT: seqfuse.scan
+// CHECK-NOT: seqfuse.reduce
+func.func @not_clamps(%v: memref<?xf32>) -> (f32, f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%x = %z, %y = %z) -> (f32, f32) {
+    %a = memref.load %v[%i] : memref<?xf32>
+    %d = arith.subf %a, %x : f32
+    %m = arith.maximumf %d, %z : f32
+    %s = arith.addf %y, %a : f32
+    %m2 = arith.maximumf %s, %y : f32
+    scf.yield %m, %m2 : f32, f32
+  }
+  return %r#0, %r#1 : f32, f32
+}

@@ -1058,3 +1058,83 @@ TEST(Report, ReverseScansSaySo) {
 }
 
 } // namespace
+
+namespace {
+
+// Add-then-clamp recurrences: x -> min(max(x + a, l), h) compose in closed
+// form, so they are scans (kind "clamp"), and the step keeps the loop's bits.
+TEST(Patterns, AddThenClampRecurrences) {
+  struct Case {
+    const char *name;
+    std::function<void(State<float> &, Expr<float>, Expr<float>, Expr<bool>)> update;
+  };
+  std::vector<Case> cases = {
+      // Kadane's running best sum ending here.
+      {"kadane", [](State<float> &x, Expr<float> v, Expr<float>,
+                    Expr<bool>) { x = max(x + v, 0.0f); }},
+      // A saturating accumulator.
+      {"saturate", [](State<float> &x, Expr<float> v, Expr<float> w,
+                      Expr<bool>) { x = min(max(x + v, -1.0f), w); }},
+      // min-plus, written the other way round, with a subtraction.
+      {"min_plus", [](State<float> &x, Expr<float> v, Expr<float> w,
+                      Expr<bool>) { x = min(w, x - v); }},
+      // max after min, shifted again.
+      {"max_after_min", [](State<float> &x, Expr<float> v, Expr<float> w,
+                           Expr<bool>) { x = max(min(x, w) + v, v * 0.5f) - 1.0f; }},
+      // Under a condition, and with a reset on the other side.
+      {"guarded", [](State<float> &x, Expr<float> v, Expr<float> w,
+                     Expr<bool> c) { x = select(c, max(x + v, w), x); }},
+      {"reset", [](State<float> &x, Expr<float> v, Expr<float> w,
+                   Expr<bool> c) { x = select(c, w, min(x + v, 2.0f)); }},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    Program p(c.name);
+    auto n = p.dim("n");
+    auto v = p.input<float>("v", {n});
+    auto w = p.input<float>("w", {n});
+    auto flag = p.input<bool>("flag", {n});
+    auto out = p.output<float>("out", {n});
+    auto x = p.state<float>("x", 0.0f);
+    loop(0, n, [&](Var i) {
+      c.update(x, v[i], w[i], flag[i]);
+      out[i] = x;
+    });
+    Kernel k = compile(p);
+    Remark r = only(k, "scan");
+    EXPECT_THAT(r.detail, HasSubstr("operator clamp")) << k.reportText();
+    EXPECT_THAT(r.detail, HasSubstr("state x"));
+    EXPECT_EQ(differential(p), 0);
+  }
+  // Doubles, a reduction (only the final value), NaN and infinities in the
+  // random inputs (the differential harness draws them).
+  Program p("clamp_reduce");
+  auto v = p.input<double>("v");
+  auto best = p.output<double>("best", {1});
+  auto x = p.state<double>("x", 0.0);
+  loop(0, v.size(0), [&](Var i) { x = max(x + v[i], 0.0); });
+  best[0] = x;
+  Kernel k = compile(p);
+  EXPECT_THAT(only(k, "reduce").detail, HasSubstr("operator clamp"));
+  EXPECT_EQ(differential(p), 0);
+  std::vector<double> vs{1, -3, 4, -1, 2, 1, -5, 4}, b(1);
+  k(vs, b);
+  EXPECT_EQ(b[0], 5.0); // x: 1, 0, 4, 3, 5, 6, 1, 5
+}
+
+TEST(Patterns, IntegerClampsStaySequential) {
+  // Integer + wraps, so max(x + a, b) does not compose exactly: kept.
+  Program p("int_clamp");
+  auto v = p.input<int32_t>("v");
+  auto out = p.output<int32_t>("out", {v.size(0)});
+  auto x = p.state<int32_t>("x", 0);
+  loop(0, v.size(0), [&](Var i) {
+    x = max(x + v[i], 0);
+    out[i] = x;
+  });
+  Kernel k = compile(p);
+  EXPECT_EQ(only(k, "sequential").pattern, "sequential");
+  EXPECT_EQ(differential(p), 0);
+}
+
+} // namespace
