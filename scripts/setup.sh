@@ -6,6 +6,7 @@ packages=(
   cmake ninja-build python3
   clang-22 llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libclang-rt-22-dev                 # TSan/ASan/UBSan runtimes (sanitizer builds)
+  libomp-22-dev                      # the OpenMP runtime of the parallel loops
   libgtest-dev libgmock-dev libbenchmark-dev
   g++                                # builds the libtorch translation units
   libtorch-dev libdlpack-dev         # seqfuse/torch.h and seqfuse/dlpack.h (tested when present)

@@ -18,7 +18,7 @@ if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
   [ -f build-tsan/build.ninja ] || cmake --preset tsan
   cmake --build build-tsan -j "$jobs" --target seqfuse-unittests
   TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/seqfuse-unittests \
-    --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*'
+    --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*:Parallel.*'
 
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
   [ -f build-asan/build.ninja ] || cmake --preset asan

@@ -302,11 +302,12 @@ void runStage(mlir::ModuleOp m, const std::string &what,
 /// The pipeline's configuration for the public options: every option, or
 /// this does not compile.
 PipelineConfig configOf(const Options &o) {
-  const auto &[checked, optLevel, strictFP] = o;
+  const auto &[checked, optLevel, strictFP, numThreads] = o;
   PipelineConfig c;
   c.checked = checked;
   c.strictFP = strictFP;
   c.optLevel = optLevel;
+  c.numThreads = numThreads;
   return c;
 }
 
@@ -367,9 +368,10 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
   // The pattern stage runs for every target: its findings are the report.
   mlir::OwningOpRef<mlir::ModuleOp> m(k->loopModule->clone());
   runPassStage(*m, Stage::Pattern, options);
-  addRemarks(k->remarks, patternReport(*m));
+  std::vector<ReportLine> report = patternReport(*m);
   runPassStage(*m, Stage::Fused, options);
-  addRemarks(k->remarks, fusionReport(*m));
+  for (ReportLine &l : fusionReport(*m))
+    report.push_back(std::move(l));
   if (target.kind == Target::Kind::CPU) {
     k->llvmModule = std::move(m);
     const PipelineConfig config = configOf(options);
@@ -382,8 +384,10 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
       }
     });
     k->sites = readSites(*k->llvmModule);
+    applyAlgorithms(report, *k->llvmModule); // what the lowerings chose
     k->jit = detail::jitCompile(*k->llvmModule, p.name, options.optLevel);
   }
+  addRemarks(k->remarks, std::move(report));
   return k;
 }
 
@@ -493,6 +497,10 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
   if (options.optLevel < 0 || options.optLevel > 3)
     throw CompileError("seqfuse: Options::optLevel must be 0..3, got " +
                        std::to_string(options.optLevel));
+  if (options.numThreads < 0 || options.numThreads > 4096)
+    throw CompileError("seqfuse: Options::numThreads must be 0 (the default) or 1..4096, "
+                       "got " +
+                       std::to_string(options.numThreads));
   const ProgramData &p = program.data();
   std::string key = p.fingerprint();
   key += "|target=";
@@ -599,6 +607,34 @@ Options Kernel::options() const { return impl_->options; }
 
 std::string_view seqfuse::version() { return SEQFUSE_VERSION; }
 
+// libomp runs the parallel loops (stage cf: convert-scf-to-openmp).
+extern "C" int omp_get_max_threads();
+extern "C" void omp_set_num_threads(int);
+
+namespace {
+/// The threads of this call's parallel loops: Options::numThreads, else
+/// $SEQFUSE_NUM_THREADS, else every hardware thread (libomp's default). Set
+/// for the call only: the caller's own OpenMP setting is restored after.
+struct ThreadCount {
+  int saved = 0;
+  explicit ThreadCount(int requested) {
+    static const int fromEnv = [] {
+      const char *e = std::getenv("SEQFUSE_NUM_THREADS");
+      return e ? std::atoi(e) : 0;
+    }();
+    int n = requested > 0 ? requested : fromEnv;
+    if (n > 0) {
+      saved = omp_get_max_threads();
+      omp_set_num_threads(n);
+    }
+  }
+  ~ThreadCount() {
+    if (saved > 0)
+      omp_set_num_threads(saved);
+  }
+};
+} // namespace
+
 void Kernel::call(std::span<const Arg> args) const {
   const KernelImpl &k = *impl_;
   k.validate(args);
@@ -639,6 +675,7 @@ void Kernel::call(std::span<const Arg> args) const {
       slots.push_back(&d.ints[j]);
   }
   detail::CheckFailure failure;
+  ThreadCount threads(k.options.numThreads);
   if (!detail::runGuarded(k.jit->packed, slots.data(), &failure)) {
     if (failure.site < 0 || failure.site >= static_cast<int64_t>(k.sites.size()))
       throw IndexError("seqfuse: run-time check failed at an unknown site");

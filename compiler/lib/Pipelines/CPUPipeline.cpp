@@ -49,6 +49,8 @@ void seqfuse::addCheckedStage(OpPassManager &pm, bool checked) {
   // Checked mode: every index not provably in range raises IndexError.
   if (checked)
     pm.addPass(createInsertRuntimeChecksPass());
+  // Maps whose bodies make no check run on threads, in fixed chunks.
+  pm.addPass(createParallelizeMapsPass());
 }
 
 //===----------------------------------------------------------------------===//
@@ -56,8 +58,15 @@ void seqfuse::addCheckedStage(OpPassManager &pm, bool checked) {
 //===----------------------------------------------------------------------===//
 
 void seqfuse::addCFStage(OpPassManager &pm) {
-  // convert-to-llvm has no pattern for scf: lower it to cf first.
+  // scf.parallel (the parallel maps) to OpenMP's parallel + workshare loop,
+  // run by libomp's threads; then convert-to-llvm has no pattern for scf:
+  // lower the rest to cf first.
+  pm.addPass(createParallelToOpenMPPass());
   pm.addPass(createSCFToControlFlowPass());
+  // Fold the pass-through blocks scf-to-cf leaves (the serial branch of a
+  // parallel map): the LLVM dialect's canonicalizer no longer can, and a
+  // replay of this stage's dump must give the same LLVM dialect.
+  pm.addPass(createCanonicalizerPass());
 }
 
 void seqfuse::addLLVMStage(OpPassManager &pm) {
@@ -77,9 +86,9 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 std::string seqfuse::PipelineConfig::key() const {
-  const auto &[checked, strictFP, optLevel] = *this; // every field, or no compile
+  const auto &[checked, strictFP, optLevel, numThreads] = *this; // every field
   return "checked=" + std::to_string(checked) + "|strict_fp=" + std::to_string(strictFP) +
-         "|O=" + std::to_string(optLevel);
+         "|O=" + std::to_string(optLevel) + "|threads=" + std::to_string(numThreads);
 }
 
 llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {

@@ -3,6 +3,7 @@
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
+#include "seqfuse/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallString.h"
@@ -58,9 +59,9 @@ std::string location(Operation *op) {
   return at ? at.getValue().str() : fileLine(op->getLoc());
 }
 
-/// The lowering every op gets today: seqfuse-lower-patterns' exact loop.
-constexpr const char *kAlgorithm =
-    "; algorithm: sequential loop (parallel lowering comes later)";
+/// The lowering an op gets unless its lowering records another:
+/// seqfuse-lower-patterns' exact loop.
+constexpr const char *kAlgorithm = "; algorithm: sequential loop";
 
 } // namespace
 
@@ -118,4 +119,24 @@ std::vector<ReportLine> seqfuse::fusionReport(ModuleOp m) {
     out.push_back(std::move(r));
   });
   return out;
+}
+
+void seqfuse::applyAlgorithms(std::vector<ReportLine> &lines, ModuleOp lowered) {
+  auto records = lowered->getAttrOfType<ArrayAttr>(kAlgorithmsAttr);
+  if (!records)
+    return;
+  for (Attribute a : records) {
+    auto d = dyn_cast<DictionaryAttr>(a);
+    auto at = d ? d.getAs<StringAttr>("at") : nullptr;
+    auto algorithm = d ? d.getAs<StringAttr>("algorithm") : nullptr;
+    if (!at || !algorithm)
+      continue;
+    for (ReportLine &l : lines) {
+      size_t cut = l.detail.rfind(kAlgorithm);
+      if (l.pattern != "map" || l.location != at.getValue() || cut == std::string::npos)
+        continue;
+      l.detail = l.detail.substr(0, cut) + "; algorithm: " + algorithm.getValue().str();
+      break; // one record per op
+    }
+  }
 }

@@ -191,7 +191,10 @@ bool distribute(scf::ForOp loop) {
 struct DistributeLoops : seqfuse::impl::DistributeLoopsPassBase<DistributeLoops> {
   void runOnOperation() override {
     SmallVector<scf::ForOp> loops;
-    getOperation()->walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    getOperation()->walk([&](scf::ForOp loop) {
+      if (!seqfuse::inLoweredFunc(loop))
+        loops.push_back(loop);
+    });
     for (scf::ForOp loop : loops)
       distribute(loop);
   }

@@ -5,6 +5,7 @@
 // induction variable and accumulators.
 //
 //===----------------------------------------------------------------------===//
+#include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
 
@@ -45,11 +46,18 @@ SmallVector<Value> concat(ValueRange a, ValueRange b) {
 
 void lower(MapOp op) {
   OpBuilder b(op);
-  buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
-            [&](OpBuilder &nb, Value i, ValueRange) {
-              inlineRegion(nb, op.getBody(), {i});
-              return SmallVector<Value>();
-            });
+  scf::ForOp loop =
+      buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
+                [&](OpBuilder &nb, Value i, ValueRange) {
+                  inlineRegion(nb, op.getBody(), {i});
+                  return SmallVector<Value>();
+                });
+  // What it was, for seqfuse-parallelize-maps and the report.
+  loop->setAttr(kLoweredAttr, b.getStringAttr("map"));
+  auto at = op->getAttrOfType<StringAttr>("at");
+  std::string where = at ? at.getValue().str() : fileLine(op.getLoc());
+  if (!where.empty())
+    loop->setAttr(kLoweredAtAttr, b.getStringAttr(where));
   op.erase();
 }
 
@@ -159,6 +167,11 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
       else
         lower(cast<SequentialOp>(op));
     }
+    // Lowered: the pattern stage leaves these funcs alone from now on.
+    getOperation()->walk([](func::FuncOp fn) {
+      if (!fn.isExternal())
+        fn->setAttr(kLoweredFuncAttr, UnitAttr::get(fn.getContext()));
+    });
   }
 };
 

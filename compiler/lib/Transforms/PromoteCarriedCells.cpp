@@ -425,7 +425,10 @@ struct PromoteCarriedCells
     : seqfuse::impl::PromoteCarriedCellsPassBase<PromoteCarriedCells> {
   void runOnOperation() override {
     SmallVector<scf::ForOp> loops;
-    getOperation()->walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    getOperation()->walk([&](scf::ForOp loop) {
+      if (!seqfuse::inLoweredFunc(loop))
+        loops.push_back(loop);
+    });
     for (scf::ForOp loop : loops) {
       if (seqfuse::constIndex(loop.getStep()) != 1)
         continue;

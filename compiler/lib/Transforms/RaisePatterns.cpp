@@ -43,7 +43,10 @@ namespace {
 /// Loops innermost first.
 SmallVector<scf::ForOp> loopsPostOrder(Operation *root) {
   SmallVector<scf::ForOp> loops;
-  root->walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  root->walk([&](scf::ForOp loop) {
+    if (!seqfuse::inLoweredFunc(loop)) // replaying a later stage: already lowered
+      loops.push_back(loop);
+  });
   return loops;
 }
 
@@ -817,7 +820,8 @@ struct KeepSequential : seqfuse::impl::KeepSequentialPassBase<KeepSequential> {
       if (isa<SequentialOp>(op))
         return WalkResult::skip();
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        kept.push_back(loop);
+        if (!seqfuse::inLoweredFunc(loop))
+          kept.push_back(loop);
         return WalkResult::skip();
       }
       return WalkResult::advance();

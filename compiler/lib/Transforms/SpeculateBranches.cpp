@@ -71,7 +71,10 @@ bool yieldsSpeculatable(Region &region) {
 struct SpeculateBranches : seqfuse::impl::SpeculateBranchesPassBase<SpeculateBranches> {
   void runOnOperation() override {
     SmallVector<scf::IfOp> ifs;
-    getOperation()->walk([&](scf::IfOp op) { ifs.push_back(op); }); // inner first
+    getOperation()->walk([&](scf::IfOp op) { // inner first
+      if (!seqfuse::inLoweredFunc(op))
+        ifs.push_back(op);
+    });
     for (scf::IfOp op : ifs) {
       if (op.getNumResults() == 0 || op.getElseRegion().empty())
         continue;

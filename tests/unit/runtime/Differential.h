@@ -86,6 +86,8 @@ struct GenOptions {
   std::map<std::string, int64_t> fixedSizes;
   int trials = 30;
   uint64_t seed = 12345;
+  /// Options::numThreads of the JIT kernels (0: the default).
+  int numThreads = 0;
 };
 
 struct Outcome {
@@ -261,8 +263,9 @@ inline void expectSame(const Outcome &want, const Outcome &got, const ast::Progr
 /// how many trials raised an IndexError.
 inline int differential(const Program &p, const GenOptions &o = {}) {
   Kernel interp = compile(p, Target::interpreter());
-  Kernel jit = compile(p, Target::cpu());
-  Kernel fast = compile(p, Target::cpu(), Options{.checked = false, .strictFP = true});
+  Kernel jit = compile(p, Target::cpu(), Options{.numThreads = o.numThreads});
+  Kernel fast = compile(p, Target::cpu(),
+                        Options{.checked = false, .strictFP = true, .numThreads = o.numThreads});
   // SEQFUSE_DIFF_TRIALS / SEQFUSE_DIFF_SEED: longer or other campaigns.
   int trials = o.trials;
   uint64_t seed = o.seed;

@@ -30,7 +30,9 @@ struct PipelineConfig {
   bool checked = true;   ///< run-time index and divisor checks
   bool strictFP = false; ///< keep every float fold in the loop's order
   int optLevel = 3;      ///< LLVM optimisation level of the JIT, 0..3
-  /// "checked=1|strict_fp=0|O=3": every field, for the kernel cache key.
+  int numThreads = 0;    ///< threads of the parallel loops (0: the default)
+  /// "checked=1|strict_fp=0|O=3|threads=0": every field, for the kernel
+  /// cache key.
   std::string key() const;
 };
 

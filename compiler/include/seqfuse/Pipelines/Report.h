@@ -32,6 +32,11 @@ std::vector<ReportLine> patternReport(mlir::ModuleOp module);
 /// One line per op the fusion stage made: which patterns run as one loop.
 std::vector<ReportLine> fusionReport(mlir::ModuleOp module);
 
+/// After the lowerings: each line's algorithm as the lowering of its op
+/// recorded it (the module's `seqfuse.algorithms`), in place of "sequential
+/// loop".
+void applyAlgorithms(std::vector<ReportLine> &lines, mlir::ModuleOp lowered);
+
 } // namespace seqfuse
 
 #endif // SEQFUSE_PIPELINES_REPORT_H

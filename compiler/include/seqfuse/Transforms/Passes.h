@@ -18,8 +18,26 @@ inline constexpr const char *kCheckFailedFn = "seqfuse_rt_check_failed";
 inline constexpr const char *kMathRuntimePrefix = "seqfuse_rt_";
 /// Module attribute listing the check sites (DictionaryAttr each).
 inline constexpr const char *kCheckSitesAttr = "seqfuse.check_sites";
+/// On an scf.for made by seqfuse-lower-patterns: the op it was ("map").
+inline constexpr const char *kLoweredAttr = "seqfuse.lowered";
+/// On that scf.for: the op's file:line, for the report.
+inline constexpr const char *kLoweredAtAttr = "seqfuse.at";
+/// Module attribute: [{at = "file:line", algorithm = "..."}], what each
+/// pattern op runs as (written by the lowerings, read into the report).
+inline constexpr const char *kAlgorithmsAttr = "seqfuse.algorithms";
 /// Func attribute marking a kernel whose checks are inserted.
 inline constexpr const char *kCheckedAttr = "seqfuse.checked";
+
+/// Func attribute set by seqfuse-lower-patterns: the kernel's pattern ops are
+/// lowered (and may have been parallelized). The pattern-stage passes leave
+/// such a func alone, so that replaying the pipeline on a later stage's dump
+/// changes nothing.
+inline constexpr const char *kLoweredFuncAttr = "seqfuse.lowered_patterns";
+/// Is `op` inside a func whose patterns are already lowered?
+inline bool inLoweredFunc(mlir::Operation *op) {
+  auto fn = op->getParentOfType<mlir::func::FuncOp>();
+  return fn && fn->hasAttr(kLoweredFuncAttr);
+}
 
 #define GEN_PASS_DECL
 #include "seqfuse/Transforms/Passes.h.inc"

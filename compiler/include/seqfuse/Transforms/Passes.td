@@ -60,6 +60,50 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def ParallelizeMapsPass : Pass<"seqfuse-parallelize-maps", "mlir::ModuleOp"> {
+  let summary = "Run the loops of seqfuse.map ops on threads, in fixed chunks";
+  let description = [{
+    After `seqfuse-lower-patterns` and `seqfuse-insert-runtime-checks`: every
+    outermost `scf.for` that a `seqfuse.map` became (`seqfuse.lowered = "map"`)
+    and whose body makes no run-time check becomes
+
+    ```
+    if (ub - lb >= cutoff)
+      scf.parallel (c) = (0) to (ceildiv(ub - lb, chunk))   // one chunk each
+        for i in [lb + c*chunk, min(lb + (c+1)*chunk, ub)): body(i)
+    else
+      for i in [lb, ub): body(i)                             // as before
+    ```
+
+    which `convert-scf-to-openmp` (stage cf) runs on OpenMP threads. A map's
+    iterations are independent, so any order gives the loop's result, bit for
+    bit. A map whose body checks an index or divisor stays one loop: checked
+    mode raises at the first failing iteration with memory exactly as the loop
+    leaves it, which worker threads could not keep. The module attribute
+    `seqfuse.algorithms` records, per map (`file:line`), what it runs as.
+  }];
+  let options = [
+    Option<"chunk", "chunk", "int64_t", /*default=*/"16384",
+           "Iterations per chunk (fixed: results never depend on the thread count)">,
+    Option<"cutoff", "cutoff", "int64_t", /*default=*/"65536",
+           "Fewest iterations that run in parallel (fewer run as one loop)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def ParallelToOpenMPPass : Pass<"seqfuse-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "scf.parallel to OpenMP, ready for convert-scf-to-cf";
+  let description = [{
+    Runs upstream `convert-scf-to-openmp` (`scf.parallel` => `omp.parallel` +
+    `omp.wsloop`), then inlines the `memref.alloca_scope` it wraps each loop
+    body in where the scope holds no `memref.alloca` (seqfuse's loop bodies
+    allocate nothing): a scope must keep one block, which `convert-scf-to-cf`
+    would break. Nothing changes in IR without `scf.parallel`.
+  }];
+  let dependentDialects = ["mlir::omp::OpenMPDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def MathToRuntimePass : Pass<"seqfuse-math-to-runtime", "mlir::ModuleOp"> {
   let summary = "Call seqfuse's libm wrappers for transcendental math ops";
   let description = [{

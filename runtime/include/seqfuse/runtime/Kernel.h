@@ -72,6 +72,10 @@ struct Options {
   /// may reassociate float + and * (in a fixed order: identical run to run
   /// and for any thread count). The report says which folds this concerns.
   bool strictFP = false;
+  /// Threads that parallel lowerings use on the CPU target: 0 means
+  /// $SEQFUSE_NUM_THREADS, else every hardware thread. Results never depend
+  /// on it (work is split in chunks of fixed size).
+  int numThreads = 0;
   bool operator==(const Options &) const = default;
 };
 

@@ -1,0 +1,64 @@
+// RUN: seqfuse-opt --seqfuse-parallelize-maps %s | FileCheck %s
+// RUN: seqfuse-opt --seqfuse-parallelize-maps %s | seqfuse-opt --seqfuse-parallelize-maps | FileCheck %s --check-prefix=REPLAY
+// RUN: not seqfuse-opt --seqfuse-parallelize-maps="chunk=0" %s 2>&1 | FileCheck %s --check-prefix=BAD
+
+// A lowered map with no check: fixed chunks on threads above the cutoff, the
+// loop as it was below it. The algorithm is recorded for the report.
+// CHECK: module attributes {seqfuse.algorithms = [{algorithm = "parallel: chunks of 16384 iterations{{.*}}at least 65536 iterations, else one loop", at = "a.cpp:3"}, {algorithm = "sequential loop (its body checks an index or divisor at run time{{.*}}", at = "a.cpp:9"}]}
+// CHECK-LABEL: func.func @scale
+// CHECK: %[[D:.*]] = arith.subi %[[UB:.*]], %[[LB:.*]] : index
+// CHECK: %[[TRIP:.*]] = arith.maxsi %[[D]], %{{.*}} : index
+// CHECK: %[[BIG:.*]] = arith.cmpi sge, %[[TRIP]], %{{.*}} : index
+// CHECK: scf.if %[[BIG]] {
+// CHECK:   %[[N:.*]] = arith.ceildivsi %[[TRIP]], %[[CHUNK:.*]] : index
+// CHECK:   scf.parallel (%[[C:.*]]) = (%{{.*}}) to (%[[N]]) step (%{{.*}}) {
+// CHECK:     %[[OFF:.*]] = arith.muli %[[C]], %[[CHUNK]] : index
+// CHECK:     %[[LO:.*]] = arith.addi %[[LB]], %[[OFF]] : index
+// CHECK:     %[[END:.*]] = arith.addi %[[LO]], %[[CHUNK]] : index
+// CHECK:     %[[HI:.*]] = arith.minsi %[[END]], %[[UB]] : index
+// CHECK:     scf.for %[[I:.*]] = %[[LO]] to %[[HI]] step %{{.*}} {
+// CHECK:       memref.load %{{.*}}[%[[I]]]
+// CHECK:       memref.store %{{.*}}, %{{.*}}[%[[I]]]
+// CHECK: } else {
+// CHECK:   scf.for %{{.*}} = %[[LB]] to %[[UB]] step
+// CHECK-NOT: seqfuse.lowered
+// REPLAY-COUNT-1: scf.parallel
+// BAD: seqfuse-parallelize-maps: chunk must be >= 1
+module {
+  func.func private @seqfuse_rt_check_failed(i64, i64, i64)
+  func.func @scale(%v: memref<?xf32>, %out: memref<?xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %two = arith.constant 2.0 : f32
+    %n = memref.dim %v, %c0 : memref<?xf32>
+    scf.for %i = %c0 to %n step %c1 {
+      %x = memref.load %v[%i] : memref<?xf32>
+      %y = arith.mulf %x, %two : f32
+      memref.store %y, %out[%i] : memref<?xf32>
+    } {seqfuse.lowered = "map", seqfuse.at = "a.cpp:3"}
+    return
+  }
+  // A map whose body checks an index stays one loop.
+  // CHECK-LABEL: func.func @gather
+  // CHECK-NOT: scf.parallel
+  // CHECK: call @seqfuse_rt_check_failed
+  func.func @gather(%v: memref<?xf32>, %idx: memref<?xindex>, %out: memref<?xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = memref.dim %idx, %c0 : memref<?xindex>
+    %m = memref.dim %v, %c0 : memref<?xf32>
+    scf.for %i = %c0 to %n step %c1 {
+      %j = memref.load %idx[%i] : memref<?xindex>
+      %bad = arith.cmpi uge, %j, %m : index
+      scf.if %bad {
+        %s = arith.constant 0 : i64
+        %jj = arith.index_cast %j : index to i64
+        %mm = arith.index_cast %m : index to i64
+        func.call @seqfuse_rt_check_failed(%s, %jj, %mm) : (i64, i64, i64) -> ()
+      }
+      %x = memref.load %v[%j] : memref<?xf32>
+      memref.store %x, %out[%i] : memref<?xf32>
+    } {seqfuse.lowered = "map", seqfuse.at = "a.cpp:9"}
+    return
+  }
+}
