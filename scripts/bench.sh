@@ -28,5 +28,21 @@ for name in ["BM_SeqfuseChecked", "BM_SeqfuseUnchecked"]:
 for ours, base in [("BM_SeqfuseOrder2", "BM_PlainOrder2"), ("BM_SeqfuseMixed", "BM_PlainMixed")]:
     x, u = t(ours); y, _ = t(base)
     print(f"{ours:22s} {x:8.3f} {u}   {x/y:5.2f}x its plain -O3 loop ({base})")
+# A map on threads (out[i] = a*x[i] + y[i], 12 bytes per element) across
+# the serial cutoff: speed-up over the plain -O3 loop (> 1 is faster) and the
+# fraction of memcpy's bandwidth for the same bytes.
+def exact(name):
+    for r in runs:
+        if r["name"] == name:
+            return r["real_time"]
+    return None
+print("map out[i] = a*x[i] + y[i]:   n   | 1 thread: vs loop  vs memcpy | all threads: vs loop  vs memcpy")
+for lg in range(10, 25, 2):
+    plain = exact(f"BM_PlainMap/{lg}"); mem = exact(f"BM_MemcpyMap/{lg}")
+    one = exact(f"BM_SeqfuseMap/{lg}/1"); allt = exact(f"BM_SeqfuseMap/{lg}/0")
+    if None in (plain, mem, one, allt):
+        continue
+    print(f"                         2^{lg:<3d} |        {plain/one:5.2f}x    {mem/one:5.2f}x  |"
+          f"           {plain/allt:5.2f}x    {mem/allt:5.2f}x")
 PY
 rm -f "$json"

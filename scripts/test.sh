@@ -17,7 +17,7 @@ if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
   echo "== ThreadSanitizer: many threads compiling and running kernels =="
   [ -f build-tsan/build.ninja ] || cmake --preset tsan
   cmake --build build-tsan -j "$jobs" --target seqfuse-unittests
-  TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/seqfuse-unittests \
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" build-tsan/bin/seqfuse-unittests \
     --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*:Parallel.*'
 
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
