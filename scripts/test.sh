@@ -23,6 +23,7 @@ if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
   [ -f build-asan/build.ninja ] || cmake --preset asan
   cmake --build build-asan -j "$jobs"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
 fi
