@@ -23,7 +23,7 @@
 //    any loop runs once).
 //  * output() tensors are not cleared: the kernel writes only the elements
 //    the program writes, and the others keep the caller's contents (here the
-//    -1 placeholders after the kept elements). output() and inout() behave
+//    -1 fill values after the kept elements). output() and inout() behave
 //    alike at run time; output() says the caller's values are not used.
 //  * out[k] is checked at run time (k is not provably below n): an index out
 //    of range raises seqfuse::IndexError instead of writing out of bounds.
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   const std::array<bool, 16> keepData{true,  false, true,  true,  false, false,
                                       true,  true,  true,  false, false, true,
                                       false, false, false, true};
-  std::vector<float> outData(vData.size(), -1.0f); // placeholders that stay
+  std::vector<float> outData(vData.size(), -1.0f); // fill values the loop leaves alone
   std::vector<int64_t> countData{-1};
   kernel(vData, std::span(keepData), outData, countData);
   printResult("out", outData);

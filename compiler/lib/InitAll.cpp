@@ -29,9 +29,9 @@
 void seqfuse::registerAllDialects(mlir::DialectRegistry &registry) {
   registerLoopFormDialects(registry);
   registry.insert<SeqfuseDialect>();
-  registry.insert<mlir::cf::ControlFlowDialect, mlir::LLVM::LLVMDialect,
-                  mlir::index::IndexDialect, mlir::ub::UBDialect,
-                  mlir::omp::OpenMPDialect>();
+  registry
+      .insert<mlir::cf::ControlFlowDialect, mlir::LLVM::LLVMDialect,
+              mlir::index::IndexDialect, mlir::ub::UBDialect, mlir::omp::OpenMPDialect>();
   mlir::arith::registerConvertArithToLLVMInterface(registry);
   mlir::cf::registerConvertControlFlowToLLVMInterface(registry);
   mlir::registerConvertFuncToLLVMInterface(registry);

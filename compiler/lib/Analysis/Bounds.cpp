@@ -1,7 +1,7 @@
 //===- Bounds.cpp - what is known about indices and names -----------------===//
 #include "seqfuse/Analysis/Bounds.h"
-#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

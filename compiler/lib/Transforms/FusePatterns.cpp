@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
-#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

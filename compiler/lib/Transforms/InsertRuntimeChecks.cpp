@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
-#include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
+#include "seqfuse/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"

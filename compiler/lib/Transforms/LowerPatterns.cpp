@@ -46,12 +46,11 @@ SmallVector<Value> concat(ValueRange a, ValueRange b) {
 
 void lower(MapOp op) {
   OpBuilder b(op);
-  scf::ForOp loop =
-      buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), false, {},
-                [&](OpBuilder &nb, Value i, ValueRange) {
-                  inlineRegion(nb, op.getBody(), {i});
-                  return SmallVector<Value>();
-                });
+  scf::ForOp loop = buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(),
+                              false, {}, [&](OpBuilder &nb, Value i, ValueRange) {
+                                inlineRegion(nb, op.getBody(), {i});
+                                return SmallVector<Value>();
+                              });
   // What it was, for seqfuse-parallelize-maps and the report.
   loop->setAttr(kLoweredAttr, b.getStringAttr("map"));
   auto at = op->getAttrOfType<StringAttr>("at");

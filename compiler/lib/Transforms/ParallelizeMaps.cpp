@@ -12,10 +12,10 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace seqfuse {
 #define GEN_PASS_DEF_PARALLELIZEMAPSPASS
@@ -38,8 +38,7 @@ bool makesChecks(scf::ForOp loop) {
   return found;
 }
 
-struct ParallelizeMaps
-    : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps> {
+struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps> {
   using ParallelizeMapsPassBase::ParallelizeMapsPassBase;
 
   void runOnOperation() override {
@@ -99,7 +98,8 @@ struct ParallelizeMaps
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     Value size = arith::ConstantIndexOp::create(b, loc, chunk);
-    Value trip = arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
+    Value trip =
+        arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
     Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
                                       arith::ConstantIndexOp::create(b, loc, cutoff));
     auto branch = scf::IfOp::create(b, loc, TypeRange{}, big, /*withElseRegion=*/true);
@@ -113,7 +113,8 @@ struct ParallelizeMaps
         [&](OpBuilder &pb, Location l, ValueRange ivs) {
           Value lo = arith::AddIOp::create(pb, l, lb,
                                            arith::MulIOp::create(pb, l, ivs[0], size));
-          Value hi = arith::MinSIOp::create(pb, l, arith::AddIOp::create(pb, l, lo, size), ub);
+          Value hi =
+              arith::MinSIOp::create(pb, l, arith::AddIOp::create(pb, l, lo, size), ub);
           auto inner = scf::ForOp::create(pb, l, lo, hi, one);
           IRMapping m;
           m.map(loop.getInductionVar(), inner.getInductionVar());
@@ -126,8 +127,7 @@ struct ParallelizeMaps
   }
 };
 
-struct ParallelToOpenMP
-    : seqfuse::impl::ParallelToOpenMPPassBase<ParallelToOpenMP> {
+struct ParallelToOpenMP : seqfuse::impl::ParallelToOpenMPPassBase<ParallelToOpenMP> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     bool any = false;

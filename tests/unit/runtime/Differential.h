@@ -264,8 +264,9 @@ inline void expectSame(const Outcome &want, const Outcome &got, const ast::Progr
 inline int differential(const Program &p, const GenOptions &o = {}) {
   Kernel interp = compile(p, Target::interpreter());
   Kernel jit = compile(p, Target::cpu(), Options{.numThreads = o.numThreads});
-  Kernel fast = compile(p, Target::cpu(),
-                        Options{.checked = false, .strictFP = true, .numThreads = o.numThreads});
+  Kernel fast =
+      compile(p, Target::cpu(),
+              Options{.checked = false, .strictFP = true, .numThreads = o.numThreads});
   // SEQFUSE_DIFF_TRIALS / SEQFUSE_DIFF_SEED: longer or other campaigns.
   int trials = o.trials;
   uint64_t seed = o.seed;

@@ -62,7 +62,8 @@ std::vector<float> randomFloats(int64_t n, uint64_t seed) {
 /// are not specified; the differential harness compares the same way).
 template <class T> bool sameBits(const T *a, const T *b, size_t bytes) {
   for (size_t i = 0; i < bytes / sizeof(T); ++i)
-    if (!(std::isnan(a[i]) && std::isnan(b[i])) && std::memcmp(&a[i], &b[i], sizeof(T)) != 0)
+    if (!(std::isnan(a[i]) && std::isnan(b[i])) &&
+        std::memcmp(&a[i], &b[i], sizeof(T)) != 0)
       return false;
   return true;
 }
@@ -70,9 +71,20 @@ template <class T> bool sameBits(const T *a, const T *b, size_t bytes) {
 TEST(Parallel, MapsAreTheLoopBitForBitAtEveryThreadCountAndSize) {
   Saxpy f;
   Kernel interp = compile(f.p, Target::interpreter());
-  const int64_t sizes[] = {0,          1,          2,           15,          16,
-                           17,         kChunk - 1, kChunk,      kChunk + 1,  kCutoff - 1,
-                           kCutoff,    kCutoff + 1, 3 * kChunk + 5 + kCutoff, 300001};
+  const int64_t sizes[] = {0,
+                           1,
+                           2,
+                           15,
+                           16,
+                           17,
+                           kChunk - 1,
+                           kChunk,
+                           kChunk + 1,
+                           kCutoff - 1,
+                           kCutoff,
+                           kCutoff + 1,
+                           3 * kChunk + 5 + kCutoff,
+                           300001};
   for (int64_t n : sizes) {
     std::vector<float> x = randomFloats(n, n), y = randomFloats(n, n + 1);
     std::vector<float> want(n, 7.0f);
@@ -80,10 +92,10 @@ TEST(Parallel, MapsAreTheLoopBitForBitAtEveryThreadCountAndSize) {
     interp(x, y, want, wantZ, 1.5f);
     for (bool checked : {true, false}) {
       for (int threads : kThreadCounts) {
-        SCOPED_TRACE("checked=" + std::to_string(checked) + " threads=" +
-                     std::to_string(threads) + " n=" + std::to_string(n));
-        Kernel k =
-            compile(f.p, Target::cpu(), Options{.checked = checked, .numThreads = threads});
+        SCOPED_TRACE("checked=" + std::to_string(checked) +
+                     " threads=" + std::to_string(threads) + " n=" + std::to_string(n));
+        Kernel k = compile(f.p, Target::cpu(),
+                           Options{.checked = checked, .numThreads = threads});
         std::vector<float> out(n, 7.0f);
         std::vector<double> z(n, -1.0);
         k(x, y, out, z, 1.5f);
@@ -123,7 +135,8 @@ struct Gather {
 TEST(Parallel, AMapThatChecksStaysOneLoopAndRaisesExactlyAsTheLoop) {
   Gather g;
   Kernel k = compile(g.p, Target::cpu(), Options{.numThreads = 4});
-  EXPECT_THAT(k.report()[0].detail, HasSubstr("algorithm: sequential loop (its body checks"));
+  EXPECT_THAT(k.report()[0].detail,
+              HasSubstr("algorithm: sequential loop (its body checks"));
   int64_t n = 3 * kCutoff;
   std::vector<float> v(1000);
   for (int j = 0; j < 1000; ++j)
@@ -138,7 +151,8 @@ TEST(Parallel, AMapThatChecksStaysOneLoopAndRaisesExactlyAsTheLoop) {
     k(v, idx, out);
     ADD_FAILURE() << "no IndexError";
   } catch (const IndexError &e) {
-    EXPECT_THAT(std::string(e.what()), HasSubstr("index 1000 out of range for tensor 'v'"));
+    EXPECT_THAT(std::string(e.what()),
+                HasSubstr("index 1000 out of range for tensor 'v'"));
   }
   for (int64_t i = 0; i < n; ++i)
     ASSERT_EQ(out[i], i < n / 2 + 11 ? v[idx[i]] * 2.0f : 9.0f) << i;
@@ -169,7 +183,8 @@ TEST(Parallel, BatchedScansInAParallelMap) {
   Kernel interp = compile(p, Target::interpreter());
   for (int threads : kThreadCounts) {
     Kernel k = compile(p, Target::cpu(), Options{.numThreads = threads});
-    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{kCutoff + 3, 2}, {70000, 3}, {5, 9}}) {
+    for (auto [rows, cols] :
+         {std::pair<int64_t, int64_t>{kCutoff + 3, 2}, {70000, 3}, {5, 9}}) {
       std::vector<float> in = randomFloats(rows * cols, rows);
       std::vector<float> got(rows * cols), want(rows * cols);
       View<float> vin{in.data(), {rows, cols}}, vgot{got.data(), {rows, cols}},

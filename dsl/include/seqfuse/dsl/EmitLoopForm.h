@@ -20,7 +20,6 @@ class MLIRContext;
 
 namespace seqfuse {
 
-
 /// Emits `program` as a module holding one func.func named after it. The
 /// context must have the loop-form dialects loaded (registerLoopFormDialects).
 /// Throws DSLError for programs that cannot be emitted (e.g. a state read

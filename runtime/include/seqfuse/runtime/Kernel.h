@@ -125,7 +125,8 @@ public:
   static constexpr int kMaxRank = 8;
 
   /// Any type with an ArgAdapter specialisation (torch::Tensor, DLTensor, ...).
-  // clang-format off (clang-format 14 does not know requires-clauses)
+  // (clang-format 14 does not know requires-clauses.)
+  // clang-format off
   template <class T>
     requires HasArgAdapter<std::remove_cvref_t<T>>
   Arg(T &&t) : Arg(ArgAdapter<std::remove_cvref_t<T>>::convert(t)) {}
