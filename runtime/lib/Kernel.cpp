@@ -308,6 +308,18 @@ PipelineConfig configOf(const Options &o) {
   c.strictFP = strictFP;
   c.optLevel = optLevel;
   c.numThreads = numThreads;
+  // A testing knob, read at every compile (and part of the cache key):
+  // smaller chunks make small inputs cross chunk and group boundaries.
+  if (const char *e = std::getenv("SEQFUSE_PARALLEL_CHUNK")) {
+    char *end = nullptr;
+    long long v = std::strtoll(e, &end, 10);
+    if (end == e || *end != '\0' || v < 1 || v > (1LL << 40))
+      throw std::invalid_argument(
+          std::string("seqfuse: SEQFUSE_PARALLEL_CHUNK must be an iteration count "
+                      ">= 1, got '") +
+          e + "'");
+    c.parallelChunk = v;
+  }
   return c;
 }
 

@@ -711,32 +711,50 @@ std::vector<Buffer> seqfuse::fuzz::generateArgs(const ast::ProgramData &p,
   return testing::generate(p, o, bufRng);
 }
 
+Options seqfuse::fuzz::jitOptions(const Program &p) {
+  static const int threadCounts[] = {1, 2, 4, 7};
+  uint64_t h = std::hash<std::string>()(p.data().name);
+  return Options{.numThreads = threadCounts[mix(h) % std::size(threadCounts)]};
+}
+
 std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t argSeed,
                                                       bool *raisedError) {
   Kernel interp = compile(p, Target::interpreter());
-  Kernel jit = compile(p, Target::cpu());
-  Kernel fast = compile(p, Target::cpu(), Options{.checked = false, .strictFP = true});
+  testing::ParallelChunk chunk(kFuzzChunk);
+  Options o = jitOptions(p);
+  Kernel jit = compile(p, Target::cpu(), o);
+  o.checked = false;
+  o.strictFP = true;
+  Kernel fast = compile(p, Target::cpu(), o);
   std::vector<Buffer> args = generateArgs(p.data(), argSeed);
   testing::Outcome want = testing::runOn(interp, args);
   if (raisedError)
     *raisedError = want.error.has_value();
-  auto diff = [&](const testing::Outcome &got,
-                  const char *what) -> std::optional<Mismatch> {
+  // Default mode may reassociate float folds: compared within the bound.
+  testing::ReassociationBound bound = testing::ReassociationBound::of(want.bufs);
+  auto diff = [&](const testing::Outcome &got, const char *what,
+                  bool loose) -> std::optional<Mismatch> {
     if (want.error != got.error)
       return Mismatch{std::string(what) + ": interpreter error '" +
                       want.error.value_or("none") + "' vs '" +
                       got.error.value_or("none") + "'"};
     for (size_t k = 0; k < args.size(); ++k)
-      if (args[k].isTensor && !testing::sameBits(want.bufs[k], got.bufs[k]))
+      if (args[k].isTensor && !(loose ? bound.accepts(want.bufs[k], got.bufs[k])
+                                      : testing::sameBits(want.bufs[k], got.bufs[k])))
         return Mismatch{std::string(what) + ": tensor '" + p.data().args[k].name +
-                        "' differs\n  interpreter: " + testing::show(want.bufs[k]) +
-                        "\n  " + what + ": " + testing::show(got.bufs[k])};
+                        "' differs" +
+                        (loose ? " (" + bound.why(want.bufs[k], got.bufs[k]) + ")" : "") +
+                        "\n  interpreter: " + testing::show(want.bufs[k]) + "\n  " +
+                        what + ": " + testing::show(got.bufs[k])};
     return std::nullopt;
   };
-  if (auto m = diff(testing::runOn(jit, args), "jit"))
+  if (auto m = diff(testing::runOn(jit, args), "jit", testing::reassociates(jit))) {
+    if (std::getenv("SEQFUSE_FUZZ_REPORT"))
+      m->what += "\n" + jit.reportText();
     return m;
+  }
   if (!want.error)
-    if (auto m = diff(testing::runOn(fast, args), "jit-unchecked"))
+    if (auto m = diff(testing::runOn(fast, args), "jit-unchecked", false))
       return m;
   return std::nullopt;
 }

@@ -72,7 +72,15 @@ struct Mismatch {
 
 /// Runs interpreter, checked JIT and unchecked JIT (when no error) on the
 /// same arguments; returns the first difference, if any. Integers and floats
-/// must be bit-identical (NaN matches NaN): no pattern is reassociated yet.
+/// must be bit-identical (NaN matches NaN), except the checked (default-mode)
+/// JIT's floats where it reassociates a fold: those within
+/// testing::ReassociationBound. The unchecked JIT keeps strict_fp.
+/// The fuzzer's parallel settings: its JIT kernels run with chunks of
+/// kFuzzChunk iterations (parallel from 4 chunks, groups of 16) on 1, 2, 4
+/// or 7 threads, picked per program (7 oversubscribes 2 cores).
+inline constexpr int64_t kFuzzChunk = 16;
+Options jitOptions(const Program &p);
+
 std::optional<Mismatch> compareTargets(const Program &p, uint64_t argSeed,
                                        bool *raisedError = nullptr);
 

@@ -112,7 +112,9 @@ int main(int argc, char **argv) {
     for (Family f : gp.families)
       ++perFamily[static_cast<int>(f)];
     try {
-      for (const Remark &r : compile(*gp.program).report())
+      seqfuse::testing::ParallelChunk chunk(kFuzzChunk); // as compareTargets compiles
+      for (const Remark &r :
+           compile(*gp.program, Target::cpu(), jitOptions(*gp.program)).report())
         ++perPattern[r.pattern];
     } catch (const std::exception &) {
     }

@@ -55,6 +55,9 @@ bool sameExtent(Value m2, int64_t d2, Value m, int64_t d) {
 /// True when `ub` is known to be <= extent(m, d).
 bool boundedByExtent(Value ub, Value m, int64_t d) {
   auto mt = cast<MemRefType>(m.getType());
+  // min(a, b) <= a and <= b (a chunk's end: min(lo + chunk, ub)).
+  if (auto min = ub.getDefiningOp<arith::MinSIOp>())
+    return boundedByExtent(min.getLhs(), m, d) || boundedByExtent(min.getRhs(), m, d);
   if (auto c = constIndex(ub))
     return !mt.isDynamicDim(d) && *c <= mt.getDimSize(d);
   if (auto dim = ub.getDefiningOp<memref::DimOp>()) {
@@ -67,12 +70,61 @@ bool boundedByExtent(Value ub, Value m, int64_t d) {
   return false;
 }
 
+/// True when `v >= lo` is known: v is lo, lo + (something >= 0), or the
+/// induction variable of a positive-step loop starting at a value >= lo. The
+/// values are loop bounds and chunk starts below an upper bound that is an
+/// extent, so the additions cannot wrap.
+bool atLeast(Value v, Value lo, int depth = 0) {
+  if (v == lo)
+    return true;
+  if (depth > 8)
+    return false;
+  if (auto c = constIndex(v), l = constIndex(lo); c && l)
+    return *c >= *l;
+  if (auto sel = v.getDefiningOp<arith::SelectOp>())
+    return atLeast(sel.getTrueValue(), lo, depth + 1) &&
+           atLeast(sel.getFalseValue(), lo, depth + 1);
+  if (auto add = v.getDefiningOp<arith::AddIOp>())
+    return (atLeast(add.getLhs(), lo, depth + 1) &&
+            atLeast(add.getRhs(), Value(), depth + 1)) ||
+           (atLeast(add.getRhs(), lo, depth + 1) &&
+            atLeast(add.getLhs(), Value(), depth + 1));
+  if (!lo) { // v >= 0
+    if (auto c = constIndex(v))
+      return *c >= 0;
+    if (auto mul = v.getDefiningOp<arith::MulIOp>())
+      return atLeast(mul.getLhs(), Value(), depth + 1) &&
+             atLeast(mul.getRhs(), Value(), depth + 1);
+  }
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || !arg.getType().isIndex())
+    return false;
+  if (auto loop = scf::getForInductionVarOwner(v)) {
+    auto step = constIndex(loop.getStep());
+    return step && *step > 0 && atLeast(loop.getLowerBound(), lo, depth + 1);
+  }
+  if (auto par = dyn_cast<scf::ParallelOp>(arg.getOwner()->getParentOp())) {
+    unsigned k = arg.getArgNumber();
+    auto step = constIndex(par.getStep()[k]);
+    return step && *step > 0 && atLeast(par.getLowerBound()[k], lo, depth + 1);
+  }
+  return false;
+}
+
+/// True when `v <= hi` is known: v is hi or min(a, b) with a or b <= hi.
+bool atMost(Value v, Value hi) {
+  if (v == hi)
+    return true;
+  if (auto min = v.getDefiningOp<arith::MinSIOp>())
+    return atMost(min.getLhs(), hi) || atMost(min.getRhs(), hi);
+  return false;
+}
+
 /// True when `iv` is the induction variable of a unit-step loop over
 /// [lb >= 0, ub <= extent(m, d)).
 bool loopWithinExtent(scf::ForOp loop, Value m, int64_t d) {
-  auto lb = constIndex(loop.getLowerBound());
   auto step = constIndex(loop.getStep());
-  return lb && *lb >= 0 && step && *step > 0 &&
+  return atLeast(loop.getLowerBound(), Value()) && step && *step > 0 &&
          boundedByExtent(loop.getUpperBound(), m, d);
 }
 
@@ -122,14 +174,20 @@ bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
       sum = base.getLhs();
     if (!sum)
       return false;
-    bool isLoPlusHi = false;
-    if (auto add = sum.getDefiningOp<arith::AddIOp>())
-      isLoPlusHi =
-          add.getLhs() == loop.getLowerBound() && add.getRhs() == loop.getUpperBound();
-    if (!isLoPlusHi &&
-        !(sum == loop.getUpperBound() && constIndex(loop.getLowerBound()) == 0))
+    // k in [lo', hi') within [lo, hi) (a chunk of the reversed range) gives
+    // i in [lo, hi).
+    Value lo, hi;
+    if (auto add = sum.getDefiningOp<arith::AddIOp>()) {
+      lo = add.getLhs();
+      hi = add.getRhs();
+    } else {
+      hi = sum; // lo + hi folded to hi (lo = 0): i = hi - 1 - k, k >= 0
+    }
+    if (!hi || !atMost(loop.getUpperBound(), hi) || !boundedByExtent(hi, m, d))
       return false;
-    return loopWithinExtent(loop, m, d);
+    if (lo)
+      return atLeast(lo, Value()) && atLeast(loop.getLowerBound(), lo);
+    return atLeast(loop.getLowerBound(), Value());
   }
   return false;
 }

@@ -42,15 +42,21 @@ void seqfuse::addCanonicalStage(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void seqfuse::addCheckedStage(OpPassManager &pm, bool checked) {
+void seqfuse::addCheckedStage(OpPassManager &pm, const PipelineConfig &config) {
   // Pattern ops become loops first, so the checks see induction variables
-  // and can prove most direct indices in range.
-  pm.addPass(createLowerPatternsPass());
+  // and can prove most direct indices in range. Folds also get their
+  // parallel form (blocked reduce-then-scan) where their float policy allows.
+  const int64_t chunk = config.parallelChunk, cutoff = 4 * config.parallelChunk;
+  LowerPatternsPassOptions lower;
+  lower.parallelFolds = true;
+  lower.chunk = chunk;
+  lower.cutoff = cutoff;
+  pm.addPass(createLowerPatternsPass(lower));
   // Checked mode: every index not provably in range raises IndexError.
-  if (checked)
+  if (config.checked)
     pm.addPass(createInsertRuntimeChecksPass());
-  // Maps whose bodies make no check run on threads, in fixed chunks.
-  pm.addPass(createParallelizeMapsPass());
+  // Maps and folds whose bodies make no check run on threads, in fixed chunks.
+  pm.addPass(createParallelizeMapsPass(ParallelizeMapsPassOptions{chunk, cutoff}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -86,9 +92,10 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 std::string seqfuse::PipelineConfig::key() const {
-  const auto &[checked, strictFP, optLevel, numThreads] = *this; // every field
+  const auto &[checked, strictFP, optLevel, numThreads, parallelChunk] = *this;
   return "checked=" + std::to_string(checked) + "|strict_fp=" + std::to_string(strictFP) +
-         "|O=" + std::to_string(optLevel) + "|threads=" + std::to_string(numThreads);
+         "|O=" + std::to_string(optLevel) + "|threads=" + std::to_string(numThreads) +
+         "|chunk=" + std::to_string(parallelChunk);
 }
 
 llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {
@@ -98,8 +105,8 @@ llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {
       {"pattern", [](OpPassManager &pm,
                      const PipelineConfig &c) { addPatternStage(pm, c.strictFP); }},
       {"fused", [](OpPassManager &pm, const PipelineConfig &) { addFusedStage(pm); }},
-      {"checked", [](OpPassManager &pm,
-                     const PipelineConfig &c) { addCheckedStage(pm, c.checked); }},
+      {"checked",
+       [](OpPassManager &pm, const PipelineConfig &c) { addCheckedStage(pm, c); }},
       {"canonical",
        [](OpPassManager &pm, const PipelineConfig &) { addCanonicalStage(pm); }},
       {"cf", [](OpPassManager &pm, const PipelineConfig &) { addCFStage(pm); }},

@@ -129,14 +129,34 @@ void seqfuse::applyAlgorithms(std::vector<ReportLine> &lines, ModuleOp lowered) 
     auto d = dyn_cast<DictionaryAttr>(a);
     auto at = d ? d.getAs<StringAttr>("at") : nullptr;
     auto algorithm = d ? d.getAs<StringAttr>("algorithm") : nullptr;
+    auto pattern = d ? d.getAs<StringAttr>("pattern") : nullptr;
     if (!at || !algorithm)
       continue;
-    for (ReportLine &l : lines) {
-      size_t cut = l.detail.rfind(kAlgorithm);
-      if (l.pattern != "map" || l.location != at.getValue() || cut == std::string::npos)
+    StringRef what = pattern ? pattern.getValue() : "map";
+    // The op the record is about: the line of that pattern at that place;
+    // for an op fusion made, each of the ops it was made from (its "fused"
+    // line lists them as "<pattern> at <file:line> + ...").
+    std::vector<std::pair<std::string, std::string>> ops{{what.str(), at.str()}};
+    for (const ReportLine &l : lines) {
+      if (l.pattern != "fused" || l.location != at.getValue())
         continue;
-      l.detail = l.detail.substr(0, cut) + "; algorithm: " + algorithm.getValue().str();
-      break; // one record per op
+      ops.clear();
+      StringRef rest = StringRef(l.detail).split(" run as one ").first;
+      while (!rest.empty()) {
+        auto [one, tail] = rest.split(" + ");
+        auto [p, where] = one.split(" at ");
+        ops.emplace_back(p.str(), where.str());
+        rest = tail;
+      }
+      break;
     }
+    for (const auto &[p, where] : ops)
+      for (ReportLine &l : lines) {
+        size_t cut = l.detail.rfind(kAlgorithm);
+        if (l.pattern != p || l.location != where || cut == std::string::npos)
+          continue;
+        l.detail = l.detail.substr(0, cut) + "; algorithm: " + algorithm.getValue().str();
+        break; // one line per op
+      }
   }
 }

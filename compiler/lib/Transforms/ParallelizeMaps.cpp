@@ -28,10 +28,14 @@ using namespace seqfuse;
 
 namespace {
 
-/// Does `loop`'s body call the check-failure handler (a run-time check)?
-bool makesChecks(scf::ForOp loop) {
+constexpr const char *kChecksStaySequential =
+    "sequential loop (its body checks an index or divisor at run time: checked mode "
+    "raises at the first failing iteration, with memory as the loop leaves it)";
+
+/// Does `body` call the check-failure handler (a run-time check)?
+bool makesChecks(Region &body) {
   bool found = false;
-  loop.getBody()->walk([&](func::CallOp call) {
+  body.walk([&](func::CallOp call) {
     found |= call.getCallee() == kCheckFailedFn;
     return found ? WalkResult::interrupt() : WalkResult::advance();
   });
@@ -47,6 +51,48 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
       module.emitError("seqfuse-parallelize-maps: chunk must be >= 1 and cutoff >= 0");
       return signalPassFailure();
     }
+    auto record = [&](Operation *op, StringRef pattern, const std::string &algorithm) {
+      if (auto at = op->getAttrOfType<StringAttr>(kLoweredAtAttr))
+        recordAlgorithm(module, at.getValue(), pattern, algorithm);
+    };
+    // Folds (seqfuse-lower-patterns' `if (big) parallel else loop`), outermost
+    // first: one that checks keeps its loop; inside one that runs in parallel
+    // the maps stay loops.
+    SmallVector<scf::IfOp> folds;
+    module.walk<WalkOrder::PreOrder>([&](scf::IfOp branch) {
+      auto kind = branch->getAttrOfType<StringAttr>(kLoweredAttr);
+      if (!kind)
+        return WalkResult::advance();
+      folds.push_back(branch);
+      return WalkResult::skip();
+    });
+    for (scf::IfOp branch : folds) {
+      StringRef kind = branch->getAttrOfType<StringAttr>(kLoweredAttr).getValue();
+      if (makesChecks(branch.getThenRegion())) {
+        record(branch, kind, kChecksStaySequential);
+        keepLoop(branch);
+        continue;
+      }
+      auto fp = branch->getAttrOfType<StringAttr>("seqfuse.fp");
+      std::string algorithm =
+          "parallel: blocked " +
+          std::string(kind == "scan" ? "reduce-then-scan" : "reduction") +
+          ", chunks of " + std::to_string(chunk) + " iterations (" +
+          (kind == "scan" ? "summaries, carries in chunk order, then each chunk's loop"
+                          : "summaries combined in chunk order") +
+          ") on the OpenMP threads when it runs at least " + std::to_string(cutoff) +
+          " iterations, else one loop; " +
+          (fp ? "floats reassociated in that fixed grouping, the same for any thread "
+                "count; a NaN in a group runs that group as the loop"
+              : "exact: the loop's result bit for bit");
+      record(branch, kind, algorithm);
+      branch->walk([](scf::ForOp l) {
+        l->removeAttr(kLoweredAttr);
+        l->removeAttr(kLoweredAtAttr);
+      });
+      for (StringRef a : {kLoweredAttr, kLoweredAtAttr, "seqfuse.fp"})
+        branch->removeAttr(a);
+    }
     // Outermost first: a map inside a map runs inside its parent's chunk.
     SmallVector<scf::ForOp> maps;
     module.walk<WalkOrder::PreOrder>([&](scf::ForOp loop) {
@@ -56,16 +102,10 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
       maps.push_back(loop);
       return WalkResult::skip();
     });
-    SmallVector<Attribute> records;
-    if (auto old = module->getAttrOfType<ArrayAttr>(kAlgorithmsAttr))
-      records.append(old.begin(), old.end());
     for (scf::ForOp loop : maps) {
-      auto at = loop->getAttrOfType<StringAttr>(kLoweredAtAttr);
       std::string algorithm;
-      if (makesChecks(loop)) {
-        algorithm = "sequential loop (its body checks an index or divisor at run time: "
-                    "checked mode raises at the first failing iteration, with memory as "
-                    "the loop leaves it)";
+      if (makesChecks(loop.getRegion())) {
+        algorithm = kChecksStaySequential;
       } else {
         parallelize(loop);
         algorithm = "parallel: chunks of " + std::to_string(chunk) +
@@ -73,12 +113,7 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
                     "SEQFUSE_NUM_THREADS) when it runs at least " +
                     std::to_string(cutoff) + " iterations, else one loop";
       }
-      if (at) {
-        Builder b(module.getContext());
-        records.push_back(b.getDictionaryAttr(
-            {b.getNamedAttr("at", at),
-             b.getNamedAttr("algorithm", b.getStringAttr(algorithm))}));
-      }
+      record(loop, "map", algorithm);
     }
     // Clear the marks (nested maps' too), so that replaying the stage
     // changes nothing.
@@ -86,8 +121,16 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
       l->removeAttr(kLoweredAttr);
       l->removeAttr(kLoweredAtAttr);
     });
-    if (!records.empty())
-      module->setAttr(kAlgorithmsAttr, ArrayAttr::get(module.getContext(), records));
+  }
+
+  /// The fold's loop alone, in place of `if (big) parallel else loop`.
+  static void keepLoop(scf::IfOp branch) {
+    Block *loop = branch.elseBlock();
+    auto yield = cast<scf::YieldOp>(loop->getTerminator());
+    branch.replaceAllUsesWith(yield.getOperands());
+    for (Operation &op : llvm::make_early_inc_range(loop->without_terminator()))
+      op.moveBefore(branch);
+    branch.erase();
   }
 
   /// if (n >= cutoff) parallel chunks else the loop as it is.

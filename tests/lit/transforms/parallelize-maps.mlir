@@ -4,7 +4,7 @@
 
 // A lowered map with no check: fixed chunks on threads above the cutoff, the
 // loop as it was below it. The algorithm is recorded for the report.
-// CHECK: module attributes {seqfuse.algorithms = [{algorithm = "parallel: chunks of 16384 iterations{{.*}}at least 65536 iterations, else one loop", at = "a.cpp:3"}, {algorithm = "sequential loop (its body checks an index or divisor at run time{{.*}}", at = "a.cpp:9"}]}
+// CHECK: module attributes {seqfuse.algorithms = [{algorithm = "parallel: chunks of 16384 iterations{{.*}}at least 65536 iterations, else one loop", at = "a.cpp:3", pattern = "map"}, {algorithm = "sequential loop (its body checks an index or divisor at run time{{.*}}", at = "a.cpp:9", pattern = "map"}]}
 // CHECK-LABEL: func.func @scale
 // CHECK: %[[D:.*]] = arith.subi %[[UB:.*]], %[[LB:.*]] : index
 // CHECK: %[[TRIP:.*]] = arith.maxsi %[[D]], %{{.*}} : index

@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassOptions.h"
 #include "llvm/ADT/ArrayRef.h"
 
+#include <cstdint>
 #include <string>
 
 namespace mlir {
@@ -31,8 +32,13 @@ struct PipelineConfig {
   bool strictFP = false; ///< keep every float fold in the loop's order
   int optLevel = 3;      ///< LLVM optimisation level of the JIT, 0..3
   int numThreads = 0;    ///< threads of the parallel loops (0: the default)
-  /// "checked=1|strict_fp=0|O=3|threads=0": every field, for the kernel
-  /// cache key.
+  /// Iterations per chunk of the parallel loops (maps and folds); they run in
+  /// parallel from 4 chunks up. Fixed, so results never depend on the thread
+  /// count; tests lower it (SEQFUSE_PARALLEL_CHUNK) to cross chunk
+  /// boundaries at small sizes.
+  int64_t parallelChunk = 16384;
+  /// "checked=1|strict_fp=0|O=3|threads=0|chunk=16384": every field, for the
+  /// kernel cache key.
   std::string key() const;
 };
 
@@ -63,9 +69,10 @@ void addPatternStage(mlir::OpPassManager &pm, bool strictFP = false);
 void addFusedStage(mlir::OpPassManager &pm);
 /// Stage "canonical": canonicalize + CSE on loop form.
 void addCanonicalStage(mlir::OpPassManager &pm);
-/// Stage "checked": pattern ops lowered to loops, then run-time checks
-/// (none when !checked).
-void addCheckedStage(mlir::OpPassManager &pm, bool checked);
+/// Stage "checked": pattern ops lowered to loops (folds also in parallel
+/// form), then run-time checks (none when !checked), then the parallel loops
+/// that make no check kept.
+void addCheckedStage(mlir::OpPassManager &pm, const PipelineConfig &config);
 /// Stage "cf": structured control flow to branches.
 void addCFStage(mlir::OpPassManager &pm);
 /// Stage "llvm": everything to the LLVM dialect.

@@ -22,9 +22,25 @@ inline constexpr const char *kCheckSitesAttr = "seqfuse.check_sites";
 inline constexpr const char *kLoweredAttr = "seqfuse.lowered";
 /// On that scf.for: the op's file:line, for the report.
 inline constexpr const char *kLoweredAtAttr = "seqfuse.at";
+/// On a memref.load / memref.store a lowering made whose index is in range
+/// by construction (a parallel fold's chunk summaries): not checked.
+inline constexpr const char *kInBoundsAttr = "seqfuse.in_bounds";
 /// Module attribute: [{at = "file:line", algorithm = "..."}], what each
 /// pattern op runs as (written by the lowerings, read into the report).
 inline constexpr const char *kAlgorithmsAttr = "seqfuse.algorithms";
+/// Appends {at, pattern, algorithm} to module `m`'s kAlgorithmsAttr.
+inline void recordAlgorithm(mlir::ModuleOp m, llvm::StringRef at, llvm::StringRef pattern,
+                            llvm::StringRef algorithm) {
+  mlir::Builder b(m.getContext());
+  llvm::SmallVector<mlir::Attribute> records;
+  if (auto old = m->getAttrOfType<mlir::ArrayAttr>(kAlgorithmsAttr))
+    records.append(old.begin(), old.end());
+  records.push_back(
+      b.getDictionaryAttr({b.getNamedAttr("at", b.getStringAttr(at)),
+                           b.getNamedAttr("pattern", b.getStringAttr(pattern)),
+                           b.getNamedAttr("algorithm", b.getStringAttr(algorithm))}));
+  m->setAttr(kAlgorithmsAttr, b.getArrayAttr(records));
+}
 /// Func attribute marking a kernel whose checks are inserted.
 inline constexpr const char *kCheckedAttr = "seqfuse.checked";
 

@@ -27,7 +27,11 @@ def InsertRuntimeChecksPass : Pass<"seqfuse-insert-runtime-checks", "mlir::Modul
     non-negative constant lower bound, unit step, and an upper bound equal to
     the indexed extent: the same `memref.dim`, a dimension declared with the
     same size name (`seqfuse.dims`, checked equal at call time), or a constant
-    no larger than a static extent.
+    no larger than a static extent. A parallel lowering's chunk loops count:
+    a lower bound that is `lb + (something >= 0)` and an upper bound
+    `min(..., ub)` stay within `[lb, ub)`. Accesses marked
+    `seqfuse.in_bounds` (a lowering's own buffers, in range by construction)
+    are not checked.
 
     Kernels already checked (`seqfuse.checked`) are left alone, so the pass is
     idempotent and any dumped stage replays through the pipeline.
@@ -53,15 +57,50 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     ```
 
     `reverse` folds iterate `i = lb + ub - 1 - k` for `k` in `[lb, ub)`. The
-    result is the correct (sequential) CPU code for every pattern; parallel
-    lowerings replace this pass op by op.
+    result is the correct (sequential) CPU code for every pattern.
+
+    With `parallel-folds`, every outermost `seqfuse.reduce` / `seqfuse.scan`
+    (one not inside another pattern op) whose float policy is not `strict`
+    becomes, in addition, a blocked reduce-then-scan:
+
+    ```
+    if (ub - lb >= cutoff) {
+      acc = init
+      for each group of `group` chunks of `chunk` iterations (k-space):
+        parallel c: sum[c] = element(lo) ⊕ ... ⊕ element(hi-1)    // combiner
+        if (a float slot of some sum[c] is NaN)
+          acc = the loop over the group from acc                  // exact
+        else
+          for c: carry[c] = acc; acc = acc ⊕ sum[c]               // fixed order
+          parallel c: the loop over chunk c from carry[c]         // scan only
+    } else
+      the loop
+    ```
+
+    tagged `seqfuse.lowered = "fold"` for `seqfuse-parallelize-maps`, which
+    keeps it where it makes no run-time check. Chunk boundaries depend only on
+    the iteration count, so results never depend on the number of threads; a
+    group (`chunk * group` iterations) stays in cache between its two passes.
+    Integer folds, min/max and select-by-order give the loop's result bit for
+    bit; float folds whose combiner rounds differ from it only by
+    reassociation.
   }];
+  let options = [
+    Option<"parallelFolds", "parallel-folds", "bool", /*default=*/"false",
+           "Also build the blocked reduce-then-scan of reductions and scans">,
+    Option<"chunk", "chunk", "int64_t", /*default=*/"16384",
+           "Iterations per chunk of a parallel fold">,
+    Option<"group", "group", "int64_t", /*default=*/"16",
+           "Chunks per group (one parallel pass each) of a parallel fold">,
+    Option<"cutoff", "cutoff", "int64_t", /*default=*/"65536",
+           "Fewest iterations a parallel fold runs in parallel">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];
 }
 
 def ParallelizeMapsPass : Pass<"seqfuse-parallelize-maps", "mlir::ModuleOp"> {
-  let summary = "Run the loops of seqfuse.map ops on threads, in fixed chunks";
+  let summary = "Run maps on threads in fixed chunks; keep the folds' parallel forms";
   let description = [{
     After `seqfuse-lower-patterns` and `seqfuse-insert-runtime-checks`: every
     outermost `scf.for` that a `seqfuse.map` became (`seqfuse.lowered = "map"`)
@@ -79,8 +118,13 @@ def ParallelizeMapsPass : Pass<"seqfuse-parallelize-maps", "mlir::ModuleOp"> {
     iterations are independent, so any order gives the loop's result, bit for
     bit. A map whose body checks an index or divisor stays one loop: checked
     mode raises at the first failing iteration with memory exactly as the loop
-    leaves it, which worker threads could not keep. The module attribute
-    `seqfuse.algorithms` records, per map (`file:line`), what it runs as.
+    leaves it, which worker threads could not keep.
+
+    The parallel forms of folds (`scf.if` tagged `seqfuse.lowered = "reduce"`
+    or `"scan"` by `seqfuse-lower-patterns`) are kept where their parallel
+    branch makes no check, else replaced by their loop. Maps inside a kept
+    fold stay loops. The module attribute `seqfuse.algorithms` records, per
+    op (`file:line` and pattern), what it runs as.
   }];
   let options = [
     Option<"chunk", "chunk", "int64_t", /*default=*/"16384",

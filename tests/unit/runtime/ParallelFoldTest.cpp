@@ -1,0 +1,387 @@
+//===- ParallelFoldTest.cpp - reductions and scans on threads -------------===//
+//
+// seqfuse-lower-patterns gives every reduce and scan a blocked
+// reduce-then-scan (chunk summaries, carries in chunk order, each chunk's loop
+// from its carry). For every fold family, at sizes around the chunk and group
+// boundaries and at 1, 2, 4 and 7 threads:
+//   - integer, min/max and select-by-order folds give the loop's bits;
+//   - folds whose float combiner rounds differ from the loop by at most the
+//     reassociation bound in default mode, and not at all with strictFP;
+//   - every result is bitwise the same for any thread count.
+// SEQFUSE_PARALLEL_CHUNK=16 (GenOptions::parallelChunk) makes small sizes
+// run in parallel: chunks of 16, parallel from 64, groups of 256.
+//
+//===----------------------------------------------------------------------===//
+#include "Differential.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <limits>
+
+using namespace seqfuse;
+using namespace seqfuse::testing;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+const int kThreadCounts[] = {1, 2, 4, 7}; // 7 oversubscribes 2 cores
+constexpr int64_t kSmallChunk = 16;
+
+struct Family {
+  const char *name;
+  bool reassociates; ///< its combiner rounds floats
+  std::function<void(Program &)> build;
+  bool checks = false; ///< checked mode checks an index in it (it keeps its loop)
+};
+
+std::vector<Family> families() {
+  return {
+      {"sum_i32", false,
+       [](Program &p) { // wraps like the loop
+         auto k = p.input<int32_t>("k");
+         auto out = p.output<int32_t>("out", {k.size(0)});
+         auto acc = p.state<int32_t>("acc", 7);
+         loop(0, k.size(0), [&](Var i) {
+           acc += k[i];
+           out[i] = acc;
+         });
+       }},
+      {"cumsum_f32", true,
+       [](Program &p) {
+         auto v = p.input<float>("v");
+         auto out = p.output<float>("out", {v.size(0)});
+         auto acc = p.state<float>("acc", 0.0f);
+         loop(0, v.size(0), [&](Var i) {
+           acc += v[i];
+           out[i] = acc;
+         });
+       }},
+      {"exclusive_f64", true,
+       [](Program &p) {
+         auto v = p.input<double>("v");
+         auto out = p.output<double>("out", {v.size(0)});
+         auto acc = p.state<double>("acc", 1.0);
+         loop(0, v.size(0), [&](Var i) {
+           out[i] = acc;
+           acc += v[i] * 0.5;
+         });
+       }},
+      {"product_and_bits_i64", false,
+       [](Program &p) {
+         auto k = p.input<int64_t>("k");
+         auto res = p.output<int64_t>("res", {4});
+         auto prod = p.state<int64_t>("prod", 1);
+         auto x = p.state<int64_t>("x", 0);
+         auto a = p.state<int64_t>("a", -1);
+         auto o = p.state<int64_t>("o", 0);
+         loop(0, k.size(0), [&](Var i) {
+           prod *= k[i] | 1;
+           x = x ^ k[i];
+           a = a & (k[i] + 1000);
+           o = o | k[i];
+         });
+         res[0] = prod;
+         res[1] = x;
+         res[2] = a;
+         res[3] = o;
+       }},
+      {"running_max_f32", false,
+       [](Program &p) {
+         auto v = p.input<float>("v");
+         auto out = p.output<float>("out", {v.size(0)});
+         auto m = p.state<float>("m", -std::numeric_limits<float>::infinity());
+         loop(0, v.size(0), [&](Var i) {
+           m = max(m, v[i]);
+           out[i] = m;
+         });
+       }},
+      {"argmin_argmax", false,
+       [](Program &p) { // float keys (NaN, inf) and int keys with ties
+         auto v = p.input<float>("v");
+         auto k = p.input<int32_t>("k", {v.size(0)});
+         auto res = p.output<int64_t>("res", {4});
+         auto best = p.state<float>("best", std::numeric_limits<float>::infinity());
+         auto at = p.state<Index>("at", -1);
+         auto big = p.state<int32_t>("big", std::numeric_limits<int32_t>::min());
+         auto bigAt = p.state<Index>("bigAt", -1);
+         loop(0, v.size(0), [&](Var i) {
+           if_(v[i] < best, [&] {
+             best = v[i];
+             at = i;
+           });
+           if_(k[i] >= big, [&] {
+             big = k[i];
+             bigAt = i;
+           });
+         });
+         res[0] = cast<int64_t>(at);
+         res[1] = cast<int64_t>(bigAt);
+         res[2] = cast<int64_t>(big);
+         res[3] = cast<int64_t>(best);
+       }},
+      {"affine_i32", false,
+       [](Program &p) {
+         auto a = p.input<int32_t>("a");
+         auto b = p.input<int32_t>("b", {a.size(0)});
+         auto out = p.output<int32_t>("out", {a.size(0)});
+         auto x = p.state<int32_t>("x", 3);
+         loop(0, a.size(0), [&](Var i) {
+           x = a[i] * x + b[i];
+           out[i] = x;
+         });
+       }},
+      {"affine_f64", true,
+       [](Program &p) {
+         auto a = p.input<double>("a");
+         auto b = p.input<double>("b", {a.size(0)});
+         auto out = p.output<double>("out", {a.size(0)});
+         auto x = p.state<double>("x", 0.0);
+         loop(0, a.size(0), [&](Var i) {
+           x = a[i] * 0.25 * x + b[i];
+           out[i] = x;
+         });
+       }},
+      {"order2_f64", true,
+       [](Program &p) {
+         auto x = p.inout<double>("x");
+         auto c = p.input<double>("c", {x.size(0)});
+         loop(2, x.size(0),
+              [&](Var i) { x[i] = 0.5 * x[i - 1] - 0.25 * x[i - 2] + c[i]; });
+       }},
+      {"segmented_max_f32", false,
+       [](Program &p) {
+         auto v = p.input<float>("v");
+         auto start = p.input<bool>("start", {v.size(0)});
+         auto out = p.output<float>("out", {v.size(0)});
+         auto m = p.state<float>("m", 0.0f);
+         loop(0, v.size(0), [&](Var i) {
+           m = select(start[i], v[i], max(m, v[i]));
+           out[i] = m;
+         });
+       }},
+      {"reset_sum_i64", false,
+       [](Program &p) {
+         auto k = p.input<int64_t>("k");
+         auto out = p.output<int64_t>("out", {k.size(0)});
+         auto acc = p.state<int64_t>("acc", 0);
+         loop(0, k.size(0), [&](Var i) {
+           acc += k[i];
+           if_(k[i] > 900, [&] { acc = 0; });
+           out[i] = acc;
+         });
+       }},
+      {"kadane_f32", true,
+       [](Program &p) {
+         auto v = p.input<float>("v");
+         auto out = p.output<float>("out", {v.size(0)});
+         auto x = p.state<float>("x", 0.0f);
+         loop(0, v.size(0), [&](Var i) {
+           x = max(x + v[i], 0.0f);
+           out[i] = x;
+         });
+       }},
+      {"compaction_i32", false,
+       [](Program &p) {
+         auto v = p.input<float>("v");
+         auto out = p.output<float>("out", {v.size(0)});
+         auto count = p.output<int64_t>("count", {1});
+         auto k = p.state<int32_t>("k", 0);
+         loop(0, v.size(0), [&](Var i) {
+           if_(v[i] > 0.0f, [&] {
+             out[k] = v[i];
+             k = k + 1;
+           });
+         });
+         count[0] = cast<int64_t>(k);
+       },
+       /*checks=*/true}, // out[k]: k is a state
+      {"suffix_sum_i64", false,
+       [](Program &p) {
+         auto k = p.input<int64_t>("k");
+         auto out = p.output<int64_t>("out", {k.size(0)});
+         auto acc = p.state<int64_t>("acc", 0);
+         loopReverse(0, k.size(0), [&](Var i) {
+           acc += k[i];
+           out[i] = acc;
+         });
+       }},
+  };
+}
+
+Program make(const Family &f) {
+  Program p(f.name);
+  f.build(p);
+  return p;
+}
+
+TEST(ParallelFolds, EveryFamilyMatchesTheLoopAtEveryThreadCount) {
+  for (const Family &f : families()) {
+    Program p = make(f);
+    for (int threads : kThreadCounts) {
+      SCOPED_TRACE(std::string(f.name) + " threads=" + std::to_string(threads));
+      GenOptions o;
+      // Around the chunk (16), the cutoff (64) and the group (256).
+      o.sizes = {0, 1, 2, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1000, 4097};
+      o.trials = 16;
+      o.numThreads = threads;
+      o.parallelChunk = kSmallChunk;
+      o.seed = 1000 + threads;
+      differential(p, o);
+      if (::testing::Test::HasFailure())
+        return;
+    }
+  }
+}
+
+TEST(ParallelFolds, TheReportNamesTheAlgorithmAndTheFloatPolicy) {
+  for (const Family &f : families()) {
+    SCOPED_TRACE(f.name);
+    Program p = make(f);
+    Kernel k = compile(p, Target::cpu(), Options{.checked = !f.checks});
+    std::string text = k.reportText();
+    if (f.checks)
+      EXPECT_THAT(compile(p).reportText(),
+                  HasSubstr("algorithm: sequential loop (its body checks"));
+    EXPECT_THAT(text, HasSubstr("algorithm: parallel: blocked"));
+    if (f.reassociates)
+      EXPECT_THAT(text, HasSubstr("floats reassociated in that fixed grouping"));
+    else
+      EXPECT_THAT(text, HasSubstr("exact: the loop's result bit for bit"));
+    EXPECT_THAT(k.ir(Stage::LLVMIR), HasSubstr("__kmpc_fork_call"));
+    // strict_fp keeps a rounding fold in the loop's order.
+    Kernel strict =
+        compile(p, Target::cpu(), Options{.checked = !f.checks, .strictFP = true});
+    if (f.reassociates)
+      EXPECT_THAT(strict.reportText(), Not(HasSubstr("algorithm: parallel")));
+    else
+      EXPECT_THAT(strict.reportText(), HasSubstr("algorithm: parallel: blocked"));
+  }
+}
+
+/// The outputs of one call, as bytes.
+std::vector<std::vector<unsigned char>> outputs(const Kernel &k,
+                                                std::vector<Buffer> bufs) {
+  Outcome o = runOn(k, std::move(bufs));
+  EXPECT_FALSE(o.error) << *o.error;
+  std::vector<std::vector<unsigned char>> out;
+  for (Buffer &b : o.bufs)
+    out.push_back(b.bytes);
+  return out;
+}
+
+TEST(ParallelFolds, ResultsAreBitwiseTheSameForAnyThreadCount) {
+  // Default chunks (16384): across the cutoff (65536), a group (262144) and
+  // the last partial chunk; small chunks for many groups.
+  for (int64_t chunk : {int64_t(0), kSmallChunk}) {
+    for (const Family &f : families()) {
+      Program p = make(f);
+      // Small chunks: many groups, and the last one partial.
+      std::vector<int64_t> sizes = chunk == 0
+                                       ? std::vector<int64_t>{65537, 262144 + 16385}
+                                       : std::vector<int64_t>{3001, 20000};
+      for (int64_t n : sizes) {
+        SCOPED_TRACE(std::string(f.name) + " n=" + std::to_string(n) +
+                     " chunk=" + std::to_string(chunk));
+        GenOptions o;
+        o.sizes = {n};
+        o.specialProb = 0.0005; // some NaN and inf, most groups finite
+        std::mt19937_64 rng(n);
+        std::vector<Buffer> bufs = generate(p.data(), o, rng);
+        ParallelChunk scope(chunk);
+        std::vector<std::vector<unsigned char>> first;
+        for (int threads : kThreadCounts) {
+          Kernel k = compile(p, Target::cpu(), Options{.numThreads = threads});
+          auto got = outputs(k, bufs);
+          if (first.empty())
+            first = got;
+          else
+            ASSERT_TRUE(got == first) << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
+TEST(ParallelFolds, AFoldThatChecksStaysOneLoopAndRaisesExactlyAsTheLoop) {
+  // acc += v[idx[i]]: the gather is checked, so the scan keeps its loop; the
+  // error, its iteration and the memory written before it are the loop's.
+  Program p("par_gather_scan");
+  auto v = p.input<int64_t>("v");
+  auto idx = p.input<int64_t>("idx");
+  auto out = p.output<int64_t>("out", {idx.size(0)});
+  auto acc = p.state<int64_t>("acc", 0);
+  loop(0, idx.size(0), [&](Var i) {
+    acc += v[idx[i]];
+    out[i] = acc;
+  });
+  Kernel k = compile(p, Target::cpu(), Options{.numThreads = 4});
+  EXPECT_THAT(k.reportText(), HasSubstr("algorithm: sequential loop (its body checks"));
+  int64_t n = 300000;
+  std::vector<int64_t> vs(100), ix(n), o(n, -9);
+  for (int j = 0; j < 100; ++j)
+    vs[j] = j * 3 - 50;
+  for (int64_t i = 0; i < n; ++i)
+    ix[i] = (i * 37) % 100;
+  ix[200001] = 100;
+  try {
+    k(vs, ix, o);
+    ADD_FAILURE() << "no IndexError";
+  } catch (const IndexError &e) {
+    EXPECT_THAT(std::string(e.what()),
+                HasSubstr("index 100 out of range for tensor 'v'"));
+  }
+  int64_t want = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i < 200001)
+      want += vs[ix[i]];
+    ASSERT_EQ(o[i], i < 200001 ? want : -9) << i;
+  }
+  // Unchecked, the same scan runs in parallel and gives the loop's bits.
+  Kernel fast = compile(p, Target::cpu(), Options{.checked = false, .numThreads = 4});
+  EXPECT_THAT(fast.reportText(), HasSubstr("algorithm: parallel: blocked"));
+  ix[200001] = 5;
+  fast(vs, ix, o);
+  want = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    want += vs[ix[i]];
+    ASSERT_EQ(o[i], want) << i;
+  }
+}
+
+TEST(ParallelFolds, DirectIndicesAreProvenInRangeSoCheckedModeRunsInParallel) {
+  // out[i] = acc with acc += v[i]: nothing to check, in either mode.
+  Program p = make(families()[1]);
+  Kernel k = compile(p);
+  EXPECT_THAT(k.reportText(), HasSubstr("algorithm: parallel: blocked"));
+  EXPECT_THAT(k.ir(Stage::Checked), Not(HasSubstr("seqfuse_rt_check_failed")));
+}
+
+TEST(ParallelFolds, NonFiniteGroupsRunAsTheLoop) {
+  // x = a*0.25*x + b with a = 4 and integer b: every grouping is exact, so the
+  // default mode must give the loop's bits. An inf in a chunk makes its group
+  // run as the loop (inf, then inf - inf = NaN where the loop has them).
+  Program p = make(families()[7]); // affine_f64
+  ParallelChunk scope(kSmallChunk);
+  Kernel interp = compile(p, Target::interpreter());
+  for (int threads : kThreadCounts) {
+    Kernel k = compile(p, Target::cpu(), Options{.numThreads = threads});
+    EXPECT_THAT(k.reportText(), HasSubstr("floats reassociated"));
+    int64_t n = 5000;
+    std::vector<double> a(n, 4.0), b(n), want(n), got(n);
+    for (int64_t i = 0; i < n; ++i)
+      b[i] = static_cast<double>((i * 7919) % 201 - 100);
+    b[1100] = std::numeric_limits<double>::infinity();
+    b[1105] = -std::numeric_limits<double>::infinity();
+    interp(a, b, want);
+    k(a, b, got);
+    EXPECT_TRUE(std::isinf(want[1102]) && std::isnan(want[1106]));
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_TRUE((std::isnan(want[i]) && std::isnan(got[i])) || want[i] == got[i])
+          << threads << " threads, " << i << ": " << want[i] << " vs " << got[i];
+  }
+}
+
+} // namespace
