@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 using namespace seqfuse;
@@ -240,5 +241,150 @@ void BM_MemcpyMap(benchmark::State &state) { // the same 12 bytes per element
   state.SetBytesProcessed(state.iterations() * n * 12);
 }
 BENCHMARK(BM_MemcpyMap)->DenseRange(10, 24, 2)->Unit(benchmark::kMicrosecond);
+
+//===----------------------------------------------------------------------===//
+// Folds on threads (blocked reduce-then-scan): the f32 sum scan (8 bytes per
+// element) against memcpy of the same bytes, the plain -O3 loop and
+// std::inclusive_scan; the f32 affine recurrence s = a[i]*s + b[i] (12 bytes
+// per element) against its plain loop. Argument: log2 of n; second: threads
+// (0: all).
+//===----------------------------------------------------------------------===//
+
+constexpr int kFoldSizes[] = {10, 14, 18, 22, 24};
+
+void foldSizes(benchmark::internal::Benchmark *b, bool threads) {
+  for (int lg : kFoldSizes) {
+    if (threads) {
+      b->Args({lg, 1});
+      b->Args({lg, 0});
+    } else {
+      b->Args({lg});
+    }
+  }
+}
+
+Program cumsumProgram() {
+  Program p("bench_cumsum");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto out = p.output<float>("out", {n});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) {
+    acc += v[i];
+    out[i] = acc;
+  });
+  return p;
+}
+
+std::vector<float> ramp(int64_t n, float scale) {
+  std::vector<float> v(n);
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = scale * static_cast<float>((i * 7919) % 201 - 100);
+  return v;
+}
+
+void BM_SeqfuseCumsum(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  Kernel k =
+      compile(cumsumProgram(), Target::cpu(), Options{.numThreads = int(state.range(1))});
+  std::vector<float> v = ramp(n, 0.01f), out(n);
+  for (auto _ : state) {
+    k(v, out);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 8);
+}
+BENCHMARK(BM_SeqfuseCumsum)
+    ->Apply([](auto *b) { foldSizes(b, true); }) -> Unit(benchmark::kMicrosecond);
+
+void BM_PlainCumsum(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> v = ramp(n, 0.01f), out(n);
+  for (auto _ : state) {
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      acc += v[i];
+      out[i] = acc;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 8);
+}
+BENCHMARK(BM_PlainCumsum)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
+void BM_InclusiveScan(benchmark::State &state) { // std::inclusive_scan, no policy
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> v = ramp(n, 0.01f), out(n);
+  for (auto _ : state) {
+    std::inclusive_scan(v.begin(), v.end(), out.begin());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 8);
+}
+BENCHMARK(BM_InclusiveScan)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
+void BM_MemcpyBytes(benchmark::State &state) { // memcpy of 4 bytes per element
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> a(n, 1.0f), b(n);
+  for (auto _ : state) {
+    std::memcpy(b.data(), a.data(), n * sizeof(float));
+    benchmark::DoNotOptimize(b.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 8);
+}
+BENCHMARK(BM_MemcpyBytes)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
+Program affineProgram() {
+  Program p("bench_affine");
+  auto n = p.dim("n");
+  auto a = p.input<float>("a", {n});
+  auto b = p.input<float>("b", {n});
+  auto out = p.output<float>("out", {n});
+  auto s = p.state<float>("s", 0.0f);
+  loop(0, n, [&](Var i) {
+    s = a[i] * s + b[i];
+    out[i] = s;
+  });
+  return p;
+}
+
+void BM_SeqfuseAffine(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  Kernel k =
+      compile(affineProgram(), Target::cpu(), Options{.numThreads = int(state.range(1))});
+  std::vector<float> a = ramp(n, 0.009f), b = ramp(n, 0.5f), out(n);
+  for (auto _ : state) {
+    k(a, b, out);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 12);
+}
+BENCHMARK(BM_SeqfuseAffine)
+    ->Apply([](auto *b) { foldSizes(b, true); }) -> Unit(benchmark::kMicrosecond);
+
+void BM_PlainAffine(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> a = ramp(n, 0.009f), b = ramp(n, 0.5f), out(n);
+  for (auto _ : state) {
+    float s = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      s = a[i] * s + b[i];
+      out[i] = s;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 12);
+}
+BENCHMARK(BM_PlainAffine)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -162,9 +162,21 @@ bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
   // Reverse loop: (lo + hi - 1) - k with k in [lo, hi). Canonicalisation
   // folds lo + hi to hi when lo = 0, and may write "- 1" as "+ -1".
   if (auto sub = idx.getDefiningOp<arith::SubIOp>()) {
-    auto loop = scf::getForInductionVarOwner(sub.getRhs());
-    if (!loop)
+    // k: a positive-step loop's induction variable, or a pattern op's iteration
+    // index, in [kLb, kUb).
+    Value kLb, kUb;
+    if (auto loop = scf::getForInductionVarOwner(sub.getRhs())) {
+      auto step = constIndex(loop.getStep());
+      if (!step || *step <= 0)
+        return false;
+      kLb = loop.getLowerBound();
+      kUb = loop.getUpperBound();
+    } else if (Operation *op = patternIndexOwner(sub.getRhs())) {
+      kLb = op->getOperand(0);
+      kUb = op->getOperand(1);
+    } else {
       return false;
+    }
     Value sum;
     if (auto base = sub.getLhs().getDefiningOp<arith::SubIOp>();
         base && constIndex(base.getRhs()) == 1)
@@ -183,11 +195,11 @@ bool seqfuse::provablyInBounds(Value idx, Value m, int64_t d) {
     } else {
       hi = sum; // lo + hi folded to hi (lo = 0): i = hi - 1 - k, k >= 0
     }
-    if (!hi || !atMost(loop.getUpperBound(), hi) || !boundedByExtent(hi, m, d))
+    if (!hi || !atMost(kUb, hi) || !boundedByExtent(hi, m, d))
       return false;
     if (lo)
-      return atLeast(lo, Value()) && atLeast(loop.getLowerBound(), lo);
-    return atLeast(loop.getLowerBound(), Value());
+      return atLeast(lo, Value()) && atLeast(kLb, lo);
+    return atLeast(kLb, Value());
   }
   return false;
 }

@@ -46,17 +46,19 @@ void seqfuse::addCheckedStage(OpPassManager &pm, const PipelineConfig &config) {
   // Pattern ops become loops first, so the checks see induction variables
   // and can prove most direct indices in range. Folds also get their
   // parallel form (blocked reduce-then-scan) where their float policy allows.
-  const int64_t chunk = config.parallelChunk, cutoff = 4 * config.parallelChunk;
+  const int64_t mapChunk = config.parallelChunk ? config.parallelChunk : 16384;
+  const int64_t foldChunk = config.parallelChunk ? config.parallelChunk : 16448;
   LowerPatternsPassOptions lower;
   lower.parallelFolds = true;
-  lower.chunk = chunk;
-  lower.cutoff = cutoff;
+  lower.chunk = foldChunk;
+  lower.cutoff = 4 * foldChunk;
   pm.addPass(createLowerPatternsPass(lower));
   // Checked mode: every index not provably in range raises IndexError.
   if (config.checked)
     pm.addPass(createInsertRuntimeChecksPass());
   // Maps and folds whose bodies make no check run on threads, in fixed chunks.
-  pm.addPass(createParallelizeMapsPass(ParallelizeMapsPassOptions{chunk, cutoff}));
+  pm.addPass(
+      createParallelizeMapsPass(ParallelizeMapsPassOptions{mapChunk, 4 * mapChunk}));
 }
 
 //===----------------------------------------------------------------------===//

@@ -101,30 +101,38 @@ SmallVector<bool> liveSlots(Operation *op, Region &apply, Region *body) {
   return live;
 }
 
-/// The fold's own loop over k in [lo, hi) from `init`, exactly as the loop
-/// runs it (`step` where present); slots not `live` are carried unchanged.
+/// One iteration i of the fold from `acc`, exactly as the loop runs it
+/// (`step` where present, the body before or after); slots not `live` are
+/// carried unchanged. Returns the next accumulator.
+template <class FoldOp>
+SmallVector<Value> foldStep(OpBuilder &b, FoldOp op, Region *body, bool inclusive,
+                            Value i, ValueRange acc, ArrayRef<bool> live) {
+  Region &apply = op.getStep().empty() ? op.getCombiner() : op.getStep();
+  if (body && !inclusive)
+    inlineRegion(b, *body, concat({i}, acc));
+  SmallVector<Value> elem = inlineRegion(b, op.getElement(), {i});
+  SmallVector<Value> next = inlineRegion(b, apply, concat(acc, elem));
+  for (auto [j, l] : llvm::enumerate(live))
+    if (!l)
+      next[j] = acc[j];
+  if (body && inclusive)
+    inlineRegion(b, *body, concat({i}, next));
+  return next;
+}
+
+/// The fold's own loop over k in [lo, hi) from `init`.
 template <class FoldOp>
 scf::ForOp foldLoop(OpBuilder &b, FoldOp op, Region *body, bool inclusive, Value lo,
                     Value hi, Value revBase, ValueRange init, ArrayRef<bool> live) {
-  Region &apply = op.getStep().empty() ? op.getCombiner() : op.getStep();
   return buildLoop(b, op.getLoc(), lo, hi, revBase, init,
                    [&](OpBuilder &nb, Value i, ValueRange acc) {
-                     if (body && !inclusive)
-                       inlineRegion(nb, *body, concat({i}, acc));
-                     SmallVector<Value> elem = inlineRegion(nb, op.getElement(), {i});
-                     SmallVector<Value> next = inlineRegion(nb, apply, concat(acc, elem));
-                     for (auto [j, l] : llvm::enumerate(live))
-                       if (!l)
-                         next[j] = acc[j];
-                     if (body && inclusive)
-                       inlineRegion(nb, *body, concat({i}, next));
-                     return next;
+                     return foldStep(nb, op, body, inclusive, i, acc, live);
                    });
 }
 
 /// Where and how a parallel fold runs (LowerPatternsPass's options).
 struct Schedule {
-  int64_t chunk, group, cutoff;
+  int64_t chunk, group, cutoff, lanes;
 };
 
 /// True when some float slot of `vals` is NaN or (unless `nanOnly`) ±inf:
@@ -141,52 +149,79 @@ Value notFinite(OpBuilder &b, Location loc, ValueRange vals, bool nanOnly) {
   return any;
 }
 
-/// The blocked reduce-then-scan of LowerPatternsPass's description, in the
-/// then-branch of `if (trip >= cutoff)`; returns the fold's results. The
-/// iteration space is k in [lb, ub) (i = revBase - k in reverse).
+/// Marks the loads and stores of `op`'s regions whose indices are in range
+/// for every iteration of `op` (Bounds.h, from the op's own range): they are
+/// in range for any subset of the iterations too, in whatever order and
+/// grouping the parallel code visits them, so the checks skip them.
+void markInBounds(Operation *op) {
+  op->walk([&](Operation *inner) {
+    Value m;
+    ValueRange idx;
+    if (auto l = dyn_cast<memref::LoadOp>(inner)) {
+      m = l.getMemRef();
+      idx = l.getIndices();
+    } else if (auto st = dyn_cast<memref::StoreOp>(inner)) {
+      m = st.getMemRef();
+      idx = st.getIndices();
+    } else {
+      return;
+    }
+    for (auto [d, i] : llvm::enumerate(idx))
+      if (!provablyInBounds(i, m, static_cast<int64_t>(d)))
+        return;
+    inner->setAttr(kInBoundsAttr, UnitAttr::get(inner->getContext()));
+  });
+}
+
+/// The blocked reduce-then-scan of LowerPatternsPass's description over the
+/// full chunks of k in [lb, mid) (i = revBase - k in reverse). Returns where
+/// the loop must go on from (mid, or the start of a group whose floats were
+/// not finite) and the accumulator there.
 template <class FoldOp>
 SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool inclusive,
-                                Value revBase, ArrayRef<bool> live, const Schedule &s) {
+                                Value revBase, Value mid, ArrayRef<bool> live,
+                                const Schedule &s) {
   Location loc = op.getLoc();
-  Value lb = op.getLowerBound(), ub = op.getUpperBound();
+  Value lb = op.getLowerBound();
   TypeRange types = op->getResultTypes();
+  unsigned n = types.size();
   bool isScan = body != nullptr;
   bool hasFloat = llvm::any_of(types, [](Type t) { return isa<FloatType>(t); });
   // A clamp's bounds are ±inf where a side is open: only NaN means trouble.
   auto kind = op.getKind();
   bool nanOnly = kind && kind->contains("clamp");
+  const int64_t lanes = s.lanes, laneLen = s.chunk / s.lanes;
   auto cst = [&](OpBuilder &x, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(x, loc, v);
   };
   auto iterOf = [&](OpBuilder &x, Value k) -> Value {
     return revBase ? (Value)arith::SubIOp::create(x, loc, revBase, k) : k;
   };
-  // Per slot, the group's chunk summaries and (scans) the chunks' carries:
-  // static buffers at the function's entry (the fold may sit in a loop).
-  SmallVector<Value> sums, carries, ends;
+  // Per slot, the group's lane summaries and carries: static buffers at the
+  // function's entry (the fold may sit in a loop).
+  SmallVector<Value> sums, carries;
   {
     auto fn = op->template getParentOfType<func::FuncOp>();
     OpBuilder eb = OpBuilder::atBlockBegin(&fn.getBody().front());
     for (Type t : types) {
-      auto mt = MemRefType::get({s.group}, t);
+      auto mt = MemRefType::get({s.group * lanes}, t);
       sums.push_back(memref::AllocaOp::create(eb, loc, mt));
-      carries.push_back(memref::AllocaOp::create(eb, loc, mt));
-      if (hasFloat)
-        ends.push_back(memref::AllocaOp::create(eb, loc, mt));
+      if (isScan)
+        carries.push_back(memref::AllocaOp::create(eb, loc, mt));
     }
   }
-  auto load = [&](OpBuilder &x, ArrayRef<Value> bufs, Value c) {
+  auto load = [&](OpBuilder &x, ArrayRef<Value> bufs, Value q) {
     SmallVector<Value> out;
     for (Value m : bufs) {
-      auto l = memref::LoadOp::create(x, loc, m, ValueRange{c});
+      auto l = memref::LoadOp::create(x, loc, m, ValueRange{q});
       l->setAttr(kInBoundsAttr, x.getUnitAttr());
       out.push_back(l);
     }
     return out;
   };
-  auto store = [&](OpBuilder &x, ValueRange vals, ArrayRef<Value> bufs, Value c) {
+  auto store = [&](OpBuilder &x, ValueRange vals, ArrayRef<Value> bufs, Value q) {
     for (auto [v, m] : llvm::zip_equal(vals, bufs)) {
-      auto st = memref::StoreOp::create(x, loc, v, m, ValueRange{c});
+      auto st = memref::StoreOp::create(x, loc, v, m, ValueRange{q});
       st->setAttr(kInBoundsAttr, x.getUnitAttr());
     }
   };
@@ -194,128 +229,166 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
     return inlineRegion(x, op.getCombiner(), concat(acc, elem));
   };
   Value zero = cst(b, 0), one = cst(b, 1), size = cst(b, s.chunk);
-  Value span = cst(b, s.chunk * s.group);
-  // One parallel loop over the group's chunks [lo, hi) of `size` iterations:
-  // body(b, c, lo, hi).
-  auto overChunks = [&](OpBuilder &x, Value g0, Value gend, Value chunks, Value size,
-                        function_ref<void(OpBuilder &, Value, Value, Value)> fn) {
-    scf::ParallelOp::create(
+  Value span = cst(b, s.chunk * s.group), len = cst(b, laneLen);
+  // The lanes of chunk c: `lanes` runs of laneLen iterations, lane j from
+  // k = lo + j*laneLen. One loop over t in [from, laneLen) advances every
+  // lane by one iteration: independent chains the core overlaps.
+  // laneLoop(b, c, lo, from, init, fn): fn(b, j, k, acc_j) -> next acc_j.
+  auto laneLoop =
+      [&](OpBuilder &x, Value lo, Value from, ArrayRef<Value> init,
+          function_ref<SmallVector<Value>(OpBuilder &, int64_t, Value, ValueRange)> fn) {
+        auto loop = scf::ForOp::create(
+            x, loc, from, len, one, init,
+            [&](OpBuilder &nb, Location, Value t, ValueRange acc) {
+              SmallVector<Value> next;
+              for (int64_t j = 0; j < lanes; ++j) {
+                Value k = arith::AddIOp::create(
+                    nb, loc, lo, arith::AddIOp::create(nb, loc, t, cst(nb, j * laneLen)));
+                llvm::append_range(next, fn(nb, j, k, acc.slice(j * n, n)));
+              }
+              scf::YieldOp::create(nb, loc, next);
+            });
+        return SmallVector<Value>(loop.getResults());
+      };
+  // One parallel loop over the group's chunks: body(b, c, lo).
+  auto overChunks = [&](OpBuilder &x, Value g0, Value chunks,
+                        function_ref<void(OpBuilder &, Value, Value)> fn) {
+    return scf::ParallelOp::create(
         x, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
         [&](OpBuilder &pb, Location, ValueRange ivs) {
           Value lo = arith::AddIOp::create(pb, loc, g0,
                                            arith::MulIOp::create(pb, loc, ivs[0], size));
-          Value hi = arith::MinSIOp::create(
-              pb, loc, arith::AddIOp::create(pb, loc, lo, size), gend);
-          fn(pb, ivs[0], lo, hi);
+          fn(pb, ivs[0], lo);
         });
   };
-  auto groups = scf::ForOp::create(
-      b, loc, lb, ub, span, op.getInit(),
-      [&](OpBuilder &gb, Location, Value g0, ValueRange acc) {
-        Value gend =
-            arith::MinSIOp::create(gb, loc, arith::AddIOp::create(gb, loc, g0, span), ub);
-        Value chunks = arith::CeilDivSIOp::create(
+  auto laneIndex = [&](OpBuilder &x, Value c, int64_t j) -> Value {
+    return arith::AddIOp::create(x, loc, arith::MulIOp::create(x, loc, c, cst(x, lanes)),
+                                 cst(x, j));
+  };
+  std::optional<ArrayAttr> identity = op.getIdentity();
+  auto fp = op->template getAttrOfType<StringAttr>("fp");
+  // Groups: while g < mid and no group was found not finite.
+  SmallVector<Type> state{b.getIndexType()};
+  state.append(types.begin(), types.end());
+  state.push_back(b.getI1Type());
+  SmallVector<Value> start{lb};
+  llvm::append_range(start, op.getInit());
+  start.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
+  scf::ParallelOp summaries;
+  auto groups = scf::WhileOp::create(
+      b, loc, state, start,
+      [&](OpBuilder &cb, Location, ValueRange args) {
+        Value more =
+            arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::slt, args[0], mid);
+        Value go = arith::AndIOp::create(
+            cb, loc, more,
+            arith::XOrIOp::create(
+                cb, loc, args.back(),
+                arith::ConstantOp::create(cb, loc, cb.getBoolAttr(true))));
+        scf::ConditionOp::create(cb, loc, go, args);
+      },
+      [&](OpBuilder &gb, Location, ValueRange args) {
+        Value g0 = args[0];
+        ValueRange acc = args.slice(1, n);
+        Value gend = arith::MinSIOp::create(
+            gb, loc, arith::AddIOp::create(gb, loc, g0, span), mid);
+        Value chunks = arith::DivSIOp::create(
             gb, loc, arith::SubIOp::create(gb, loc, gend, g0), size);
-        // 1. Each chunk's summary: element(lo) ⊕ ... ⊕ element(hi - 1), from
-        // the identity where there is one, else from the first element (a
-        // loop over [lo, min(lo + 1, hi)), which the checks see as in range).
-        std::optional<ArrayAttr> identity = op.getIdentity();
-        overChunks(
-            gb, g0, gend, chunks, size, [&](OpBuilder &pb, Value c, Value lo, Value hi) {
-              SmallVector<Value> start;
-              for (auto [j, t] : llvm::enumerate(types))
-                start.push_back(arith::ConstantOp::create(
-                    pb, loc,
-                    identity ? cast<TypedAttr>((*identity)[j]) : pb.getZeroAttr(t)));
-              Value from = lo;
-              if (!identity) {
-                from = arith::AddIOp::create(pb, loc, lo, one);
-                auto first =
-                    buildLoop(pb, loc, lo, arith::MinSIOp::create(pb, loc, from, hi),
-                              Value(), start, [&](OpBuilder &nb, Value k, ValueRange) {
-                                return inlineRegion(nb, op.getElement(), {iterOf(nb, k)});
-                              });
-                start.assign(first.getResults().begin(), first.getResults().end());
-              }
-              auto sum = buildLoop(
-                  pb, loc, from, hi, Value(), start,
-                  [&](OpBuilder &nb, Value k, ValueRange a) {
-                    return combine(nb, a,
-                                   inlineRegion(nb, op.getElement(), {iterOf(nb, k)}));
-                  });
-              // Floats that may be reassociated may be so inside a chunk too, in
-              // the same fixed way for any thread count: LLVM vectorises the
-              // summaries of monoids.
-              auto fp = op->template getAttrOfType<StringAttr>("fp");
-              if (fp && fp.getValue() == "reassociate")
-                sum.getBody()->walk([](arith::ArithFastMathInterface f) {
-                  arith::FastMathFlagsAttr old = f.getFastMathFlagsAttr();
-                  f->setAttr(f.getFastMathAttrName(),
-                             arith::FastMathFlagsAttr::get(
-                                 f->getContext(),
-                                 (old ? old.getValue() : arith::FastMathFlags::none) |
-                                     arith::FastMathFlags::reassoc));
-                });
-              store(pb, sum.getResults(), sums, c);
-            });
-        // 2. The carries, in chunk order: the same grouping for any thread
+        // 1. Each lane's summary: element(k) ⊕ ... over its run, from the
+        // identity where there is one, else from its first element.
+        summaries = overChunks(gb, g0, chunks, [&](OpBuilder &pb, Value c, Value lo) {
+          SmallVector<Value> init;
+          Value from = zero;
+          for (int64_t j = 0; j < lanes; ++j) {
+            if (identity) {
+              for (Attribute a : *identity)
+                init.push_back(arith::ConstantOp::create(pb, loc, cast<TypedAttr>(a)));
+            } else {
+              Value k = arith::AddIOp::create(pb, loc, lo, cst(pb, j * laneLen));
+              llvm::append_range(init,
+                                 inlineRegion(pb, op.getElement(), {iterOf(pb, k)}));
+              from = one;
+            }
+          }
+          SmallVector<Value> sum = laneLoop(
+              pb, lo, from, init, [&](OpBuilder &nb, int64_t, Value k, ValueRange a) {
+                return combine(nb, a, inlineRegion(nb, op.getElement(), {iterOf(nb, k)}));
+              });
+          for (int64_t j = 0; j < lanes; ++j)
+            store(pb, ArrayRef<Value>(sum).slice(j * n, n), sums, laneIndex(pb, c, j));
+        });
+        // 2. The carries, in lane order: the same grouping for any thread
         // count. A float slot of a summary or carry that is not finite (NaN,
         // inf in the data, a product that overflowed or underflowed to 0 and
         // met an inf) means the grouping may matter beyond rounding: the
-        // group then runs as the loop, from its start.
+        // loop then goes on from this group's start.
         SmallVector<Value> inits(acc.begin(), acc.end());
-        if (hasFloat)
-          inits.push_back(arith::ConstantOp::create(gb, loc, gb.getBoolAttr(false)));
-        unsigned n = types.size();
+        inits.push_back(arith::ConstantOp::create(gb, loc, gb.getBoolAttr(false)));
+        Value total = arith::MulIOp::create(gb, loc, chunks, cst(gb, lanes));
         auto carry = scf::ForOp::create(
-            gb, loc, zero, chunks, one, inits,
-            [&](OpBuilder &nb, Location, Value c, ValueRange it) {
+            gb, loc, zero, total, one, inits,
+            [&](OpBuilder &nb, Location, Value q, ValueRange it) {
               ValueRange a = it.take_front(n);
               if (isScan)
-                store(nb, a, carries, c);
-              SmallVector<Value> x = load(nb, sums, c);
+                store(nb, a, carries, q);
+              SmallVector<Value> x = load(nb, sums, q);
               SmallVector<Value> next = combine(nb, a, x);
+              Value bad = it[n];
               if (hasFloat)
-                next.push_back(arith::OrIOp::create(
-                    nb, loc, it[n],
+                bad = arith::OrIOp::create(
+                    nb, loc, bad,
                     arith::OrIOp::create(nb, loc, notFinite(nb, loc, x, nanOnly),
-                                         notFinite(nb, loc, next, nanOnly))));
+                                         notFinite(nb, loc, next, nanOnly)));
+              next.push_back(bad);
               scf::YieldOp::create(nb, loc, next);
             });
-        SmallVector<Value> out(carry.getResults().take_front(n));
-        // 3. Scans: each chunk's loop from its carry. Where the grouping may
-        // matter (`bad`), the group runs as one chunk from its start instead,
-        // and its results are the loop's (reductions too).
-        if (!hasFloat) {
-          if (isScan)
-            overChunks(gb, g0, gend, chunks, size,
-                       [&](OpBuilder &pb, Value c, Value lo, Value hi) {
-                         foldLoop(pb, op, body, inclusive, lo, hi, revBase,
-                                  load(pb, carries, c), live);
-                       });
-          scf::YieldOp::create(gb, loc, out);
-          return;
-        }
         Value bad = carry.getResults().back();
-        scf::IfOp::create(gb, loc, bad, [&](OpBuilder &tb, Location) {
-          store(tb, acc, carries, zero);
-          scf::YieldOp::create(tb, loc);
-        });
-        Value many = isScan ? chunks : zero;
-        Value loops = arith::SelectOp::create(gb, loc, bad, one, many);
-        Value length = arith::SelectOp::create(gb, loc, bad, span, size);
-        overChunks(gb, g0, gend, loops, length,
-                   [&](OpBuilder &pb, Value c, Value lo, Value hi) {
-                     auto loop = foldLoop(pb, op, body, inclusive, lo, hi, revBase,
-                                          load(pb, carries, c), live);
-                     store(pb, loop.getResults(), ends, c);
-                   });
-        SmallVector<Value> exact = load(gb, ends, zero);
+        // 3. Scans: each lane's loop from its carry (not in a group that
+        // goes back to the loop).
+        if (isScan) {
+          auto run = [&](OpBuilder &x) {
+            overChunks(x, g0, chunks, [&](OpBuilder &pb, Value c, Value lo) {
+              SmallVector<Value> init;
+              for (int64_t j = 0; j < lanes; ++j)
+                llvm::append_range(init, load(pb, carries, laneIndex(pb, c, j)));
+              laneLoop(pb, lo, zero, init,
+                       [&](OpBuilder &nb, int64_t, Value k, ValueRange a) {
+                         return foldStep(nb, op, body, inclusive, iterOf(nb, k), a, live);
+                       });
+            });
+          };
+          if (hasFloat)
+            scf::IfOp::create(gb, loc,
+                              arith::XOrIOp::create(gb, loc, bad,
+                                                    arith::ConstantOp::create(
+                                                        gb, loc, gb.getBoolAttr(true))),
+                              [&](OpBuilder &tb, Location) {
+                                run(tb);
+                                scf::YieldOp::create(tb, loc);
+                              });
+          else
+            run(gb);
+        }
+        SmallVector<Value> next{arith::SelectOp::create(gb, loc, bad, g0, gend)};
         for (unsigned j = 0; j < n; ++j)
-          out[j] = arith::SelectOp::create(gb, loc, bad, exact[j], out[j]);
-        scf::YieldOp::create(gb, loc, out);
+          next.push_back(
+              arith::SelectOp::create(gb, loc, bad, acc[j], carry.getResult(j)));
+        next.push_back(bad);
+        scf::YieldOp::create(gb, loc, next);
       });
-  return SmallVector<Value>(groups.getResults());
+  // Floats that may be reassociated may be so inside a lane too, in the same
+  // fixed way for any thread count: LLVM vectorises the summaries of monoids.
+  if (fp && fp.getValue() == "reassociate")
+    summaries.getBody()->walk([](arith::ArithFastMathInterface f) {
+      arith::FastMathFlagsAttr old = f.getFastMathFlagsAttr();
+      f->setAttr(
+          f.getFastMathAttrName(),
+          arith::FastMathFlagsAttr::get(
+              f->getContext(), (old ? old.getValue() : arith::FastMathFlags::none) |
+                                   arith::FastMathFlags::reassoc));
+    });
+  SmallVector<Value> out(groups.getResults().take_front(n + 1));
+  return out;
 }
 
 /// Why `op` runs as its loop only, or "" when it may run in parallel.
@@ -369,7 +442,11 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
     op.erase();
     return;
   }
+  markInBounds(op);
+  // The full chunks of runs of at least `cutoff` iterations run in parallel
+  // (from lb to mid); the loop goes on from where they stop.
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value chunk = arith::ConstantIndexOp::create(b, loc, parallel->chunk);
   Value trip =
       arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
   Value big =
@@ -378,21 +455,41 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   auto branch = scf::IfOp::create(
       b, loc, big,
       [&](OpBuilder &tb, Location) {
+        Value full = arith::MulIOp::create(
+            tb, loc, arith::DivSIOp::create(tb, loc, trip, chunk), chunk);
+        Value mid = arith::AddIOp::create(tb, loc, lb, full);
         scf::YieldOp::create(
-            tb, loc, parallelFold(tb, op, body, inclusive, revBase, live, *parallel));
+            tb, loc,
+            parallelFold(tb, op, body, inclusive, revBase, mid, live, *parallel));
       },
       [&](OpBuilder &eb, Location) {
-        auto loop =
-            foldLoop(eb, op, body, inclusive, lb, ub, revBase, op.getInit(), live);
-        scf::YieldOp::create(eb, loc, loop.getResults());
+        SmallVector<Value> from{lb};
+        llvm::append_range(from, op.getInit());
+        scf::YieldOp::create(eb, loc, from);
       });
   // What it was, for seqfuse-parallelize-maps and the report.
   branch->setAttr(kLoweredAttr, b.getStringAttr(pattern));
   if (!where.empty())
     branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
-  if (auto fp = op->template getAttrOfType<StringAttr>("fp"))
-    branch->setAttr("seqfuse.fp", fp);
-  op.replaceAllUsesWith(branch.getResults());
+  const Schedule &sc = *parallel;
+  bool rounds = static_cast<bool>(op->template getAttrOfType<StringAttr>("fp"));
+  std::string algorithm =
+      "parallel: blocked " +
+      std::string(isa<ScanOp>(op) ? "reduce-then-scan" : "reduction") +
+      " over chunks of " + std::to_string(sc.chunk) + " iterations, " +
+      std::to_string(sc.lanes) + " lanes of " + std::to_string(sc.chunk / sc.lanes) +
+      " per thread at a time (lane summaries, carries in lane order" +
+      (isa<ScanOp>(op) ? ", then each lane's loop from its carry" : "") +
+      ") on the OpenMP threads from " + std::to_string(sc.cutoff) +
+      " iterations; the rest as the loop; " +
+      (rounds ? "floats reassociated in that fixed grouping, the same for any thread "
+                "count; from a group whose floats are not finite on, the loop"
+              : "exact: the loop's result bit for bit");
+  branch->setAttr(kLoweredAlgorithmAttr, b.getStringAttr(algorithm));
+  // The rest (all of it below the cutoff) as the loop.
+  auto rest = foldLoop(b, op, body, inclusive, branch.getResult(0), ub, revBase,
+                       branch.getResults().drop_front(), live);
+  op.replaceAllUsesWith(rest.getResults());
   op.erase();
 }
 
@@ -428,7 +525,9 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
           "seqfuse-lower-patterns: chunk and group must be >= 1 and cutoff >= 0");
       return signalPassFailure();
     }
-    Schedule sched{chunk, group, cutoff};
+    // Lanes: independent chains per chunk that one core overlaps.
+    int64_t laneCount = lanes > 0 && chunk % lanes == 0 ? lanes : 1;
+    Schedule sched{chunk, group, cutoff, laneCount};
     const Schedule *schedule = parallelFolds ? &sched : nullptr;
     SmallVector<Operation *> ops; // post-order: inner ops before outer ones
     getOperation()->walk([&](Operation *op) {

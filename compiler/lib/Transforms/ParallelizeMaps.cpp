@@ -73,24 +73,14 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
         keepLoop(branch);
         continue;
       }
-      auto fp = branch->getAttrOfType<StringAttr>("seqfuse.fp");
-      std::string algorithm =
-          "parallel: blocked " +
-          std::string(kind == "scan" ? "reduce-then-scan" : "reduction") +
-          ", chunks of " + std::to_string(chunk) + " iterations (" +
-          (kind == "scan" ? "summaries, carries in chunk order, then each chunk's loop"
-                          : "summaries combined in chunk order") +
-          ") on the OpenMP threads when it runs at least " + std::to_string(cutoff) +
-          " iterations, else one loop; " +
-          (fp ? "floats reassociated in that fixed grouping, the same for any thread "
-                "count; a NaN in a group runs that group as the loop"
-              : "exact: the loop's result bit for bit");
+      auto described = branch->getAttrOfType<StringAttr>(kLoweredAlgorithmAttr);
+      std::string algorithm = described ? described.getValue().str() : "parallel";
       record(branch, kind, algorithm);
       branch->walk([](scf::ForOp l) {
         l->removeAttr(kLoweredAttr);
         l->removeAttr(kLoweredAtAttr);
       });
-      for (StringRef a : {kLoweredAttr, kLoweredAtAttr, "seqfuse.fp"})
+      for (StringRef a : {kLoweredAttr, kLoweredAtAttr, kLoweredAlgorithmAttr})
         branch->removeAttr(a);
     }
     // Outermost first: a map inside a map runs inside its parent's chunk.

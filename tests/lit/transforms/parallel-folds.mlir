@@ -5,31 +5,38 @@
 // The whole pipeline takes it to OpenMP and the LLVM dialect.
 // RUN: seqfuse-opt --seqfuse-cpu-pipeline --split-input-file %s | FileCheck %s --check-prefix=LLVM
 
-// An integer scan: phase 1 (summaries) and phase 3 (each chunk from its
-// carry) are scf.parallel over the group's chunks; phase 2 is a loop in chunk
-// order. No NaN test for integers.
+// An integer scan. From 64 iterations, the full chunks (16 iterations, 4
+// lanes of 4) run in groups of 4 chunks (scf.while, until a group is not
+// finite): lane summaries in an scf.parallel, carries in lane order, then each
+// lane's loop from its carry in an scf.parallel; the loop does the rest (all
+// of it below the cutoff). No finiteness test for integers.
 // CHECK-LABEL: func.func @cumsum_i32
-// CHECK-DAG: %[[SUMS:.*]] = memref.alloca() : memref<4xi32>
-// CHECK-DAG: %[[CARRIES:.*]] = memref.alloca() : memref<4xi32>
+// CHECK-DAG: %[[SUMS:.*]] = memref.alloca() : memref<16xi32>
+// CHECK-DAG: %[[CARRIES:.*]] = memref.alloca() : memref<16xi32>
 // CHECK: %[[BIG:.*]] = arith.cmpi sge, %{{.*}}, %c64
-// CHECK: scf.if %[[BIG]] -> (i32) {
-// CHECK: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (i32) {
+// CHECK: %[[FROM:.*]]:2 = scf.if %[[BIG]] -> (index, i32) {
+// CHECK: %[[FULL:.*]] = arith.muli %{{.*}}, %c16 : index
+// CHECK: %[[MID:.*]] = arith.addi %c0, %[[FULL]] : index
+// CHECK: scf.while (%{{.*}} = %c0, %{{.*}} = %c0_i32, %{{.*}} = %false)
+// CHECK: arith.cmpi slt, %{{.*}}, %[[MID]] : index
+// CHECK: } do {
 // CHECK: scf.parallel (%[[C:.*]]) =
-// CHECK: %[[ID:.*]] = arith.constant 0 : i32
-// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[ID]]) -> (i32) {
-// CHECK: memref.store %{{.*}}, %[[SUMS]][%[[C]]] {seqfuse.in_bounds}
-// CHECK: scf.for %[[C2:.*]] = %{{.*}} iter_args(%[[A:.*]] = %[[ACC]]) -> (i32) {
-// CHECK-NEXT: memref.store %[[A]], %[[CARRIES]][%[[C2]]] {seqfuse.in_bounds}
-// CHECK-NEXT: memref.load %[[SUMS]][%[[C2]]] {seqfuse.in_bounds}
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c4 step %{{.*}} iter_args({{.*}}) -> (i32, i32, i32, i32) {
+// CHECK: memref.load %{{.*}} {seqfuse.in_bounds} : memref<?xi32>
+// CHECK: memref.store %{{.*}}, %[[SUMS]][%{{.*}}] {seqfuse.in_bounds}
+// CHECK: scf.for %[[Q:.*]] = %{{.*}} iter_args(%[[A:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (i32, i1) {
+// CHECK-NEXT: memref.store %[[A]], %[[CARRIES]][%[[Q]]] {seqfuse.in_bounds}
+// CHECK-NEXT: memref.load %[[SUMS]][%[[Q]]] {seqfuse.in_bounds}
 // CHECK-NEXT: arith.addi
-// CHECK: scf.parallel (%[[C3:.*]]) =
-// CHECK: %[[FROM:.*]] = memref.load %[[CARRIES]][%[[C3]]] {seqfuse.in_bounds}
-// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[FROM]]) -> (i32) {
-// CHECK: memref.store
+// CHECK: scf.parallel
+// CHECK: memref.load %[[CARRIES]]
+// CHECK: scf.for {{.*}} -> (i32, i32, i32, i32) {
+// CHECK: memref.store %{{.*}}, %{{.*}} {seqfuse.in_bounds} : memref<?xi32>
 // CHECK: } else {
-// CHECK: scf.for
-// CHECK: } {seqfuse.at = "a.cpp:3", seqfuse.lowered = "scan"}
-// KEPT: module attributes {seqfuse.algorithms = [{algorithm = "parallel: blocked reduce-then-scan, chunks of 16384 iterations{{.*}}exact: the loop's result bit for bit", at = "a.cpp:3", pattern = "scan"}]}
+// CHECK-NEXT: scf.yield %c0, %c0_i32 : index, i32
+// CHECK: } {seqfuse.algorithm = "parallel: blocked reduce-then-scan over chunks of 16 iterations, 4 lanes of 4 per thread{{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:3", seqfuse.lowered = "scan"}
+// CHECK: scf.for %{{.*}} = %[[FROM]]#0 to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[FROM]]#1) -> (i32) {
+// KEPT: module attributes {seqfuse.algorithms = [{algorithm = "parallel: blocked reduce-then-scan over chunks of 16384 iterations{{.*}}exact: the loop's result bit for bit", at = "a.cpp:3", pattern = "scan"}]}
 // KEPT-NOT: seqfuse_rt_check_failed
 // KEPT-NOT: seqfuse.lowered =
 // LLVM: omp.parallel
@@ -55,17 +62,18 @@ func.func @cumsum_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi
 
 // -----
 
-// A float reduction that may be reassociated: summaries with reassoc flags,
-// then a non-finite test over summaries and carries; a group where it fails
-// runs as one chunk from its start (its result taken from `ends`).
+// A float reduction that may be reassociated: lane summaries with reassoc
+// flags, then a finiteness test of every summary and carry; the while loop
+// stops at a group where it fails, and the loop goes on from there.
 // CHECK-LABEL: func.func @sum_f32
 // CHECK: scf.parallel
 // CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<reassoc> : f32
+// CHECK: scf.for {{.*}} -> (f32, i1)
 // CHECK: arith.subf
 // CHECK: arith.cmpf uno
-// CHECK: %[[LOOPS:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
-// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%[[LOOPS]])
-// CHECK: arith.select
+// CHECK: %[[BAD:.*]] = arith.ori
+// CHECK: %[[AT:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
+// CHECK: scf.yield %[[AT]], %{{.*}} : index, f32, i1
 // KEPT: floats reassociated in that fixed grouping
 func.func @sum_f32(%v: memref<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
@@ -109,16 +117,15 @@ func.func @strict(%v: memref<?xf32>) -> f32 {
 
 // -----
 
-// Without an identity (select-by-order), a chunk's summary starts from its
-// first element: a loop over [lo, min(lo + 1, hi)), in range for the checks.
-// Reverse: i = lb + ub - 1 - k in every phase.
+// Without an identity (select-by-order), a lane's summary starts from its
+// first element. Reverse: i = lb + ub - 1 - k in every phase.
 // CHECK-LABEL: func.func @argmax_reverse
 // CHECK: %[[BASE:.*]] = arith.subi %{{.*}}, %c1
 // CHECK: scf.parallel
-// CHECK: %[[NEXT:.*]] = arith.addi %[[LO:.*]], %c1_{{[0-9]+}} : index
-// CHECK: %[[END:.*]] = arith.minsi %[[NEXT]], %{{.*}}
-// CHECK: scf.for %[[K:.*]] = %[[LO]] to %[[END]]
-// CHECK-NEXT: arith.subi %[[BASE]], %[[K]]
+// CHECK: %[[K0:.*]] = arith.addi %{{.*}}, %c0_{{[0-9]+}} : index
+// CHECK: %[[I0:.*]] = arith.subi %[[BASE]], %[[K0]] : index
+// CHECK: memref.load %{{.*}}[%[[I0]]] {seqfuse.in_bounds}
+// CHECK: scf.for %{{.*}} = %c1{{.*}} to %c4
 // KEPT: at = "a.cpp:20", pattern = "reduce"
 // KEPT-NOT: seqfuse_rt_check_failed
 func.func @argmax_reverse(%v: memref<?xi64>) -> (i64, index) {

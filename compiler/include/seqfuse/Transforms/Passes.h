@@ -22,6 +22,8 @@ inline constexpr const char *kCheckSitesAttr = "seqfuse.check_sites";
 inline constexpr const char *kLoweredAttr = "seqfuse.lowered";
 /// On that scf.for: the op's file:line, for the report.
 inline constexpr const char *kLoweredAtAttr = "seqfuse.at";
+/// On a fold's parallel form: what it runs as, for the report.
+inline constexpr const char *kLoweredAlgorithmAttr = "seqfuse.algorithm";
 /// On a memref.load / memref.store a lowering made whose index is in range
 /// by construction (a parallel fold's chunk summaries): not checked.
 inline constexpr const char *kInBoundsAttr = "seqfuse.in_bounds";

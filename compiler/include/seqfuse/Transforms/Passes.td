@@ -94,6 +94,8 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
            "Chunks per group (one parallel pass each) of a parallel fold">,
     Option<"cutoff", "cutoff", "int64_t", /*default=*/"65536",
            "Fewest iterations a parallel fold runs in parallel">,
+    Option<"lanes", "lanes", "int64_t", /*default=*/"4",
+           "Runs per chunk a thread advances together (1 where chunk % lanes != 0)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];
