@@ -72,5 +72,14 @@ for lg in (10, 14, 18, 22, 24):
     # memcpy of 12 bytes per element: 1.5x the 8-byte copy measured
     print(f"                              2^{lg:<3d} |        {plain/one:5.2f}x   |"
           f"          {plain/allt:5.2f}x    {1.5*mem/allt:5.2f}x")
+# Scatters (still the loop's sequential code): time ratio to the plain loop.
+for ours, base, what in [("BM_SeqfuseHistogram", "BM_PlainHistogram", "256-bin f32 histogram, 2^22"),
+                         ("BM_SeqfuseScatter", "BM_PlainScatter", "last-writer-wins scatter, 2^22 into 2^20")]:
+    y = exact(base)
+    for arg, mode in (("0", "unchecked"), ("1", "checked")):
+        x = exact(f"{ours}/{arg}")
+        if None in (x, y):
+            continue
+        print(f"{what} ({mode}): {y/x:5.2f}x its plain -O3 loop")
 PY
 rm -f "$json"
