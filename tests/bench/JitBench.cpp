@@ -250,6 +250,18 @@ BENCHMARK(BM_MemcpyMap)->DenseRange(10, 24, 2)->Unit(benchmark::kMicrosecond);
 // (0: all).
 //===----------------------------------------------------------------------===//
 
+/// Runs `body` once per benchmark iteration, keeping `out` alive; the rate
+/// counts `bytes` per element of n.
+template <class F>
+void timeLoop(benchmark::State &state, int64_t n, int bytes, const float *out, F &&body) {
+  for (auto _ : state) {
+    body();
+    benchmark::DoNotOptimize(out);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * bytes);
+}
+
 constexpr int kFoldSizes[] = {10, 14, 18, 22, 24};
 
 void foldSizes(benchmark::internal::Benchmark *b, bool threads) {
@@ -288,12 +300,7 @@ void BM_SeqfuseCumsum(benchmark::State &state) {
   Kernel k =
       compile(cumsumProgram(), Target::cpu(), Options{.numThreads = int(state.range(1))});
   std::vector<float> v = ramp(n, 0.01f), out(n);
-  for (auto _ : state) {
-    k(v, out);
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
+  timeLoop(state, n, 8, out.data(), [&] { k(v, out); });
 }
 BENCHMARK(BM_SeqfuseCumsum)
     ->Apply([](auto *b) { foldSizes(b, true); }) -> Unit(benchmark::kMicrosecond);
@@ -301,16 +308,13 @@ BENCHMARK(BM_SeqfuseCumsum)
 void BM_PlainCumsum(benchmark::State &state) {
   int64_t n = int64_t(1) << state.range(0);
   std::vector<float> v = ramp(n, 0.01f), out(n);
-  for (auto _ : state) {
+  timeLoop(state, n, 8, out.data(), [&] {
     float acc = 0;
     for (int64_t i = 0; i < n; ++i) {
       acc += v[i];
       out[i] = acc;
     }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
+  });
 }
 BENCHMARK(BM_PlainCumsum)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
@@ -318,12 +322,8 @@ BENCHMARK(BM_PlainCumsum)
 void BM_InclusiveScan(benchmark::State &state) { // std::inclusive_scan, no policy
   int64_t n = int64_t(1) << state.range(0);
   std::vector<float> v = ramp(n, 0.01f), out(n);
-  for (auto _ : state) {
-    std::inclusive_scan(v.begin(), v.end(), out.begin());
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
+  timeLoop(state, n, 8, out.data(),
+           [&] { std::inclusive_scan(v.begin(), v.end(), out.begin()); });
 }
 BENCHMARK(BM_InclusiveScan)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
@@ -331,12 +331,8 @@ BENCHMARK(BM_InclusiveScan)
 void BM_MemcpyBytes(benchmark::State &state) { // memcpy of 4 bytes per element
   int64_t n = int64_t(1) << state.range(0);
   std::vector<float> a(n, 1.0f), b(n);
-  for (auto _ : state) {
-    std::memcpy(b.data(), a.data(), n * sizeof(float));
-    benchmark::DoNotOptimize(b.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 8);
+  timeLoop(state, n, 8, b.data(),
+           [&] { std::memcpy(b.data(), a.data(), n * sizeof(float)); });
 }
 BENCHMARK(BM_MemcpyBytes)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
@@ -360,12 +356,7 @@ void BM_SeqfuseAffine(benchmark::State &state) {
   Kernel k =
       compile(affineProgram(), Target::cpu(), Options{.numThreads = int(state.range(1))});
   std::vector<float> a = ramp(n, 0.009f), b = ramp(n, 0.5f), out(n);
-  for (auto _ : state) {
-    k(a, b, out);
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 12);
+  timeLoop(state, n, 12, out.data(), [&] { k(a, b, out); });
 }
 BENCHMARK(BM_SeqfuseAffine)
     ->Apply([](auto *b) { foldSizes(b, true); }) -> Unit(benchmark::kMicrosecond);
@@ -373,16 +364,13 @@ BENCHMARK(BM_SeqfuseAffine)
 void BM_PlainAffine(benchmark::State &state) {
   int64_t n = int64_t(1) << state.range(0);
   std::vector<float> a = ramp(n, 0.009f), b = ramp(n, 0.5f), out(n);
-  for (auto _ : state) {
+  timeLoop(state, n, 12, out.data(), [&] {
     float s = 0;
     for (int64_t i = 0; i < n; ++i) {
       s = a[i] * s + b[i];
       out[i] = s;
     }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * n * 12);
+  });
 }
 BENCHMARK(BM_PlainAffine)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
