@@ -385,3 +385,25 @@ TEST(ParallelFolds, NonFiniteGroupsRunAsTheLoop) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ParallelFolds, ABadChunkSettingIsRefusedWithItsName) {
+  Program p = make(families()[0]);
+  for (const char *bad : {"abc", "0", "-5", "12x"}) {
+    SCOPED_TRACE(bad);
+    setenv("SEQFUSE_PARALLEL_CHUNK", bad, 1);
+    try {
+      compile(p, Target::cpu(), Options{.numThreads = 3});
+      ADD_FAILURE() << "accepted";
+    } catch (const std::exception &e) {
+      EXPECT_THAT(
+          std::string(e.what()),
+          HasSubstr("SEQFUSE_PARALLEL_CHUNK must be an iteration count >= 1, got '" +
+                    std::string(bad) + "'"));
+    }
+    unsetenv("SEQFUSE_PARALLEL_CHUNK");
+  }
+}
+
+} // namespace

@@ -1,0 +1,5 @@
+// RUN: not seqfuse-opt --seqfuse-lower-patterns="parallel-folds=1 chunk=0" %s 2>&1 | FileCheck %s
+// CHECK: error: seqfuse-lower-patterns: chunk and group must be >= 1 and cutoff >= 0
+func.func @f() {
+  return
+}
