@@ -50,6 +50,7 @@ void seqfuse::addCheckedStage(OpPassManager &pm, const PipelineConfig &config) {
   const int64_t foldChunk = config.parallelChunk ? config.parallelChunk : 16448;
   LowerPatternsPassOptions lower;
   lower.parallelFolds = true;
+  lower.parallelScatters = true;
   lower.chunk = foldChunk;
   lower.cutoff = 4 * foldChunk;
   pm.addPass(createLowerPatternsPass(lower));

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Analysis/LoopPatterns.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
 
@@ -493,19 +494,323 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   op.erase();
 }
 
-template <class ScatterOp> void lowerScatter(ScatterOp op, Region *combiner) {
-  OpBuilder b(op);
-  buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(), Value(), {},
-            [&](OpBuilder &nb, Value i, ValueRange) {
-              SmallVector<Value> vals = inlineRegion(nb, op.getElement(), {i});
-              Value v = vals.pop_back_val();
-              if (combiner) {
-                Value old = memref::LoadOp::create(nb, op.getLoc(), op.getTarget(), vals);
-                v = inlineRegion(nb, *combiner, {old, v}).front();
-              }
-              memref::StoreOp::create(nb, op.getLoc(), v, op.getTarget(), vals);
-              return SmallVector<Value>();
+/// The combiner's neutral value where it is one associative, commutative
+/// operation with one (integer + * min max & | ^, float min/max, and float
+/// + * where the float policy allows regrouping), else null.
+TypedAttr combinerIdentity(Region &combiner, Type t) {
+  Block &blk = combiner.front();
+  auto yield = cast<YieldOp>(blk.getTerminator());
+  Operation *op = yield.getValues().front().getDefiningOp();
+  if (!op || op->getBlock() != &blk || &blk.front() != op || op->getNumOperands() != 2)
+    return {};
+  if (!llvm::is_contained(op->getOperands(), blk.getArgument(0)) ||
+      !llvm::is_contained(op->getOperands(), blk.getArgument(1)))
+    return {};
+  std::string m = monoidOf(op);
+  return m.empty() ? TypedAttr() : monoidIdentity(m, t);
+}
+
+/// Private copies for a scatter (combiner null: last writer wins) or a
+/// histogram: `blocks` fixed ranges of the iterations, each into a private
+/// copy of the target from the identity (a scatter: with a written flag per
+/// element), stopping at its first index out of range; then each element of
+/// the target merged from the copies in block order, up to the first block
+/// that stopped. Returns the iteration the loop goes on from: ub, or the
+/// first one whose index is out of range (the loop then raises there, or
+/// does what the unchecked loop does).
+template <class ScatterOp>
+Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr identity,
+                     Value blocks, Value size, const Schedule &s) {
+  Location loc = op.getLoc();
+  Value lb = op.getLowerBound(), ub = op.getUpperBound(), target = op.getTarget();
+  auto tt = cast<MemRefType>(target.getType());
+  Type et = tt.getElementType();
+  int64_t rank = tt.getRank();
+  auto cst = [&](OpBuilder &x, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(x, loc, v);
+  };
+  auto inBounds = [&](Operation *o) {
+    o->setAttr(kInBoundsAttr, UnitAttr::get(o->getContext()));
+    return o;
+  };
+  Value zero = cst(b, 0), one = cst(b, 1);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d)
+    dims.push_back(memref::DimOp::create(b, loc, target, d));
+  Value total = arith::MulIOp::create(b, loc, blocks, size);
+  auto dyn = MemRefType::get({ShapedType::kDynamic}, et);
+  Value priv = memref::AllocOp::create(b, loc, dyn, ValueRange{total});
+  Value flags;
+  if (!combiner)
+    flags = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+        ValueRange{total});
+  // Where each block stopped (its end where every index was in range).
+  Value stops;
+  {
+    auto fn = op->template getParentOfType<func::FuncOp>();
+    OpBuilder eb = OpBuilder::atBlockBegin(&fn.getBody().front());
+    stops =
+        memref::AllocaOp::create(eb, loc, MemRefType::get({s.group}, eb.getIndexType()));
+  }
+  Value trip = arith::SubIOp::create(b, loc, ub, lb);
+  // Divisors here are >= 1 by construction: no run-time check.
+  Value len = inBounds(arith::CeilDivSIOp::create(b, loc, trip, blocks))->getResult(0);
+  auto blockRange = [&](OpBuilder &x, Value q) -> std::pair<Value, Value> {
+    Value lo = arith::MinSIOp::create(
+        x, loc, arith::AddIOp::create(x, loc, lb, arith::MulIOp::create(x, loc, q, len)),
+        ub);
+    Value hi = arith::MinSIOp::create(x, loc, arith::AddIOp::create(x, loc, lo, len), ub);
+    return {lo, hi};
+  };
+  Value fill = combiner ? (Value)arith::ConstantOp::create(b, loc, identity)
+                        : (Value)arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  Value yes = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(1));
+  // 1. Each block into its copy.
+  scf::ParallelOp::create(
+      b, loc, ValueRange{zero}, ValueRange{blocks}, ValueRange{one},
+      [&](OpBuilder &pb, Location, ValueRange ivs) {
+        Value q = ivs[0];
+        Value base = arith::MulIOp::create(pb, loc, q, size);
+        Value fillEnd = arith::AddIOp::create(pb, loc, base, size);
+        scf::ForOp::create(pb, loc, base, fillEnd, one, ValueRange{},
+                           [&](OpBuilder &fb, Location, Value e, ValueRange) {
+                             inBounds(memref::StoreOp::create(
+                                 fb, loc, fill, combiner ? priv : flags, ValueRange{e}));
+                             scf::YieldOp::create(fb, loc);
+                           });
+        auto [lo, hi] = blockRange(pb, q);
+        auto loop = scf::ForOp::create(
+            pb, loc, lo, hi, one, ValueRange{hi},
+            [&](OpBuilder &nb, Location, Value i, ValueRange stop) {
+              Value going =
+                  arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::eq, stop[0], hi);
+              auto step = scf::IfOp::create(
+                  nb, loc, going,
+                  [&](OpBuilder &tb, Location) {
+                    SmallVector<Value> vals = inlineRegion(tb, op.getElement(), {i});
+                    Value v = vals.pop_back_val();
+                    Value ok = arith::ConstantOp::create(tb, loc, tb.getBoolAttr(true));
+                    Value lin = zero;
+                    for (auto [d, j] : llvm::enumerate(vals)) {
+                      ok = arith::AndIOp::create(
+                          tb, loc, ok,
+                          arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::ult, j,
+                                                dims[d]));
+                      lin = arith::AddIOp::create(
+                          tb, loc, arith::MulIOp::create(tb, loc, lin, dims[d]), j);
+                    }
+                    auto upd = scf::IfOp::create(
+                        tb, loc, ok,
+                        [&](OpBuilder &ub2, Location) {
+                          Value at = arith::AddIOp::create(ub2, loc, base, lin);
+                          Value w = v;
+                          if (combiner) {
+                            Value old = inBounds(memref::LoadOp::create(ub2, loc, priv,
+                                                                        ValueRange{at}))
+                                            ->getResult(0);
+                            w = inlineRegion(ub2, *combiner, {old, v}).front();
+                          } else {
+                            inBounds(memref::StoreOp::create(ub2, loc, yes, flags,
+                                                             ValueRange{at}));
+                          }
+                          inBounds(
+                              memref::StoreOp::create(ub2, loc, w, priv, ValueRange{at}));
+                          scf::YieldOp::create(ub2, loc, ValueRange{hi});
+                        },
+                        [&](OpBuilder &eb2, Location) {
+                          scf::YieldOp::create(eb2, loc, ValueRange{i});
+                        });
+                    scf::YieldOp::create(tb, loc, upd.getResults());
+                  },
+                  [&](OpBuilder &eb, Location) {
+                    scf::YieldOp::create(eb, loc, ValueRange{stop[0]});
+                  });
+              scf::YieldOp::create(nb, loc, step.getResults());
             });
+        inBounds(
+            memref::StoreOp::create(pb, loc, loop.getResult(0), stops, ValueRange{q}));
+      });
+  // 2. The blocks to merge: up to the first that stopped early, which ends
+  // the prefix of iterations whose indices are in range.
+  Value no = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  auto first = scf::ForOp::create(
+      b, loc, zero, blocks, one, ValueRange{zero, ub, no},
+      [&](OpBuilder &nb, Location, Value q, ValueRange it) {
+        auto [lo, hi] = blockRange(nb, q);
+        (void)lo;
+        Value at =
+            inBounds(memref::LoadOp::create(nb, loc, stops, ValueRange{q}))->getResult(0);
+        Value early = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::slt, at, hi);
+        Value found = it[2];
+        Value take = arith::XOrIOp::create(
+            nb, loc, found, arith::ConstantOp::create(nb, loc, nb.getBoolAttr(true)));
+        Value count = arith::SelectOp::create(
+            nb, loc, take, arith::AddIOp::create(nb, loc, q, one), it[0]);
+        Value stop = arith::SelectOp::create(
+            nb, loc, arith::AndIOp::create(nb, loc, take, early), at, it[1]);
+        scf::YieldOp::create(
+            nb, loc,
+            ValueRange{count, stop, arith::OrIOp::create(nb, loc, found, early)});
+      });
+  Value merged = first.getResult(0);
+  // 3. Each element of the target from the copies, in block order.
+  Value span = cst(b, 4096);
+  Value pieces = arith::CeilDivSIOp::create(b, loc, size, span); // span: a constant
+  scf::ParallelOp::create(
+      b, loc, ValueRange{zero}, ValueRange{pieces}, ValueRange{one},
+      [&](OpBuilder &pb, Location, ValueRange ivs) {
+        Value lo = arith::MulIOp::create(pb, loc, ivs[0], span);
+        Value hi = arith::MinSIOp::create(pb, loc,
+                                          arith::AddIOp::create(pb, loc, lo, span), size);
+        scf::ForOp::create(
+            pb, loc, lo, hi, one, ValueRange{},
+            [&](OpBuilder &eb, Location, Value e, ValueRange) {
+              // The target's indices of element e (row-major).
+              SmallVector<Value> idx(rank);
+              Value rest = e;
+              for (int64_t d = rank - 1; d >= 0; --d) {
+                if (d == 0) {
+                  idx[d] = rest;
+                  break;
+                }
+                idx[d] = inBounds(arith::RemUIOp::create(eb, loc, rest, dims[d]))
+                             ->getResult(0);
+                rest = inBounds(arith::DivUIOp::create(eb, loc, rest, dims[d]))
+                           ->getResult(0);
+              }
+              Value old =
+                  inBounds(memref::LoadOp::create(eb, loc, target, idx))->getResult(0);
+              SmallVector<Value> init{old};
+              if (!combiner)
+                init.push_back(arith::ConstantOp::create(eb, loc, eb.getBoolAttr(false)));
+              auto acc = scf::ForOp::create(
+                  eb, loc, zero, merged, one, init,
+                  [&](OpBuilder &nb, Location, Value q, ValueRange a) {
+                    Value at = arith::AddIOp::create(
+                        nb, loc, arith::MulIOp::create(nb, loc, q, size), e);
+                    Value x =
+                        inBounds(memref::LoadOp::create(nb, loc, priv, ValueRange{at}))
+                            ->getResult(0);
+                    if (combiner) {
+                      scf::YieldOp::create(nb, loc,
+                                           inlineRegion(nb, *combiner, {a[0], x}));
+                      return;
+                    }
+                    Value f =
+                        inBounds(memref::LoadOp::create(nb, loc, flags, ValueRange{at}))
+                            ->getResult(0);
+                    Value w =
+                        arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ne, f, fill);
+                    scf::YieldOp::create(
+                        nb, loc,
+                        ValueRange{arith::SelectOp::create(nb, loc, w, x, a[0]),
+                                   arith::OrIOp::create(nb, loc, a[1], w)});
+                  });
+              // A scatter writes only what some iteration wrote.
+              Value write =
+                  combiner
+                      ? (Value)arith::ConstantOp::create(eb, loc, eb.getBoolAttr(true))
+                      : acc.getResult(1);
+              scf::IfOp::create(eb, loc, write, [&](OpBuilder &tb, Location) {
+                inBounds(memref::StoreOp::create(tb, loc, acc.getResult(0), target, idx));
+                scf::YieldOp::create(tb, loc);
+              });
+              scf::YieldOp::create(eb, loc);
+            });
+      });
+  memref::DeallocOp::create(b, loc, priv);
+  if (flags)
+    memref::DeallocOp::create(b, loc, flags);
+  return first.getResult(1);
+}
+
+template <class ScatterOp>
+void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value lb = op.getLowerBound(), ub = op.getUpperBound(), target = op.getTarget();
+  auto loopFrom = [&](Value from) {
+    buildLoop(b, loc, from, ub, Value(), {}, [&](OpBuilder &nb, Value i, ValueRange) {
+      SmallVector<Value> vals = inlineRegion(nb, op.getElement(), {i});
+      Value v = vals.pop_back_val();
+      if (combiner) {
+        Value old = memref::LoadOp::create(nb, loc, target, vals);
+        v = inlineRegion(nb, *combiner, {old, v}).front();
+      }
+      memref::StoreOp::create(nb, loc, v, target, vals);
+      return SmallVector<Value>();
+    });
+  };
+  StringRef pattern = combiner ? "scatter_combine" : "scatter";
+  auto at = op->template getAttrOfType<StringAttr>("at");
+  std::string where = at ? at.getValue().str() : fileLine(loc);
+  std::string why = parallel ? sequentialOnly(op) : "";
+  Type et = cast<MemRefType>(target.getType()).getElementType();
+  TypedAttr identity = combiner ? combinerIdentity(*combiner, et) : TypedAttr();
+  if (parallel && why.empty() && combiner && !identity)
+    why = "its combiner has no neutral value to start private copies from";
+  if (!why.empty() && !where.empty())
+    recordAlgorithm(op->template getParentOfType<ModuleOp>(), where, pattern,
+                    "sequential loop (" + why + ")");
+  if (!parallel || !why.empty()) {
+    loopFrom(lb);
+    op.erase();
+    return;
+  }
+  markInBounds(op);
+  // Private copies pay where they are small beside the work: as many blocks
+  // (at most `group`) as keep blocks x target elements <= trip / spread, and
+  // two at least. Measured (docs/performance.md): a histogram into 2^20 bins
+  // from 2^22 iterations (2 blocks at n/2) only breaks even, and a scatter's
+  // written flags and conditional merge cost more: n/4 and n/8. Blocks depend
+  // on the trip count and the target's size only.
+  const int64_t spread = combiner ? 4 : 8;
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value trip =
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
+  Value size = one;
+  for (int64_t d = 0; d < cast<MemRefType>(target.getType()).getRank(); ++d)
+    size = arith::MulIOp::create(b, loc, size, memref::DimOp::create(b, loc, target, d));
+  Operation *room = arith::DivSIOp::create(
+      b, loc, trip,
+      arith::MulIOp::create(b, loc, arith::MaxSIOp::create(b, loc, size, one),
+                            arith::ConstantIndexOp::create(b, loc, spread)));
+  room->setAttr(kInBoundsAttr, b.getUnitAttr()); // its divisor is >= 4
+  Value blocks =
+      arith::MinSIOp::create(b, loc, room->getResult(0),
+                             arith::ConstantIndexOp::create(b, loc, parallel->group));
+  Value big = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
+                            arith::ConstantIndexOp::create(b, loc, parallel->cutoff)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, blocks,
+                            arith::ConstantIndexOp::create(b, loc, 2)));
+  auto branch = scf::IfOp::create(
+      b, loc, big,
+      [&](OpBuilder &tb, Location) {
+        scf::YieldOp::create(
+            tb, loc, privateScatter(tb, op, combiner, identity, blocks, size, *parallel));
+      },
+      [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, ValueRange{lb}); });
+  branch->setAttr(kLoweredAttr, b.getStringAttr(pattern));
+  if (!where.empty())
+    branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
+  bool rounds = static_cast<bool>(op->template getAttrOfType<StringAttr>("fp"));
+  std::string algorithm =
+      "parallel: private copies of the target for up to " +
+      std::to_string(parallel->group) +
+      " fixed blocks of iterations (as many as keep blocks x target elements <= n/" +
+      std::to_string(spread) + ", two at least) on the OpenMP threads from " +
+      std::to_string(parallel->cutoff) + " iterations, merged in block order" +
+      (combiner ? "" : " (the last block that wrote an element wins)") +
+      "; else the loop; " +
+      (rounds
+           ? "floats reassociated in that fixed grouping, the same for any thread count"
+           : "exact: the loop's result bit for bit");
+  branch->setAttr(kLoweredAlgorithmAttr, b.getStringAttr(algorithm));
+  loopFrom(branch.getResult(0));
   op.erase();
 }
 
@@ -529,6 +834,7 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
     int64_t laneCount = lanes > 0 && chunk % lanes == 0 ? lanes : 1;
     Schedule sched{chunk, group, cutoff, laneCount};
     const Schedule *schedule = parallelFolds ? &sched : nullptr;
+    const Schedule *scatterSchedule = parallelScatters ? &sched : nullptr;
     SmallVector<Operation *> ops; // post-order: inner ops before outer ones
     getOperation()->walk([&](Operation *op) {
       if (isa<MapOp, ReduceOp, ScanOp, ScatterOp, ScatterCombineOp, SequentialOp>(op))
@@ -542,9 +848,9 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
       else if (auto s = dyn_cast<ScanOp>(op))
         lowerFold(s, &s.getBody(), s.getInclusive(), schedule);
       else if (auto sc = dyn_cast<ScatterOp>(op))
-        lowerScatter(sc, nullptr);
+        lowerScatter(sc, nullptr, scatterSchedule);
       else if (auto h = dyn_cast<ScatterCombineOp>(op))
-        lowerScatter(h, &h.getCombiner());
+        lowerScatter(h, &h.getCombiner(), scatterSchedule);
       else
         lower(cast<SequentialOp>(op));
     }

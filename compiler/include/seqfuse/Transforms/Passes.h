@@ -25,7 +25,8 @@ inline constexpr const char *kLoweredAtAttr = "seqfuse.at";
 /// On a fold's parallel form: what it runs as, for the report.
 inline constexpr const char *kLoweredAlgorithmAttr = "seqfuse.algorithm";
 /// On a memref.load / memref.store a lowering made whose index is in range
-/// by construction (a parallel fold's chunk summaries): not checked.
+/// by construction (a parallel fold's chunk summaries), or on an integer
+/// division whose divisor is (>= 1): not checked.
 inline constexpr const char *kInBoundsAttr = "seqfuse.in_bounds";
 /// Module attribute: [{at = "file:line", algorithm = "..."}], what each
 /// pattern op runs as (written by the lowerings, read into the report).

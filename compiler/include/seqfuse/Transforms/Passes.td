@@ -84,6 +84,30 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     Integer folds, min/max and select-by-order give the loop's result bit for
     bit; float folds whose combiner rounds differ from it only by
     reassociation.
+
+    With `parallel-scatters`, every outermost `seqfuse.scatter` and
+    `seqfuse.scatter_combine` (a histogram whose combiner is one operation
+    with a neutral value, and not float + or * under `strict`) gets private
+    copies of its target:
+
+    ```
+    blocks = min(group, n / (spread * size(target)))   // spread: 4, scatters 8
+    if (n >= cutoff && blocks >= 2) {
+      parallel b: copy[b] = identity (scatters: written[b] = 0)
+                  for i in block b: if an index is out of range: stop[b] = i, stop
+                                    else copy[b][j] = combiner(copy[b][j], v)
+                                         (scatters: copy[b][j] = v, written[b][j] = 1)
+      m = the blocks up to the first that stopped; from = its stop, else ub
+      parallel j: t[j] = combiner(... combiner(t[j], copy[0][j]) ..., copy[m-1][j])
+                  (scatters: the last of them that wrote j, if any)
+    } else from = lb
+    the loop from `from`     // raises there in checked mode, as the loop does
+    ```
+
+    tagged `seqfuse.lowered = "scatter"` / `"scatter_combine"` like the folds.
+    Blocks depend only on the trip count and the target's size, and the merge
+    is in block order, so results never depend on the thread count; integer
+    and min/max histograms and scatters give the loop's bits.
   }];
   let options = [
     Option<"parallelFolds", "parallel-folds", "bool", /*default=*/"false",
@@ -96,6 +120,8 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
            "Fewest iterations a parallel fold runs in parallel">,
     Option<"lanes", "lanes", "int64_t", /*default=*/"4",
            "Runs per chunk a thread advances together (1 where chunk % lanes != 0)">,
+    Option<"parallelScatters", "parallel-scatters", "bool", /*default=*/"false",
+           "Also build private-copy scatters and histograms (`group` blocks at most)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];
