@@ -134,6 +134,8 @@ scf::ForOp foldLoop(OpBuilder &b, FoldOp op, Region *body, bool inclusive, Value
 /// Where and how a parallel fold runs (LowerPatternsPass's options).
 struct Schedule {
   int64_t chunk, group, cutoff, lanes;
+  /// The next kLoweredTripAttr number (unique in the module).
+  int64_t *nextTrip;
 };
 
 /// True when some float slot of `vals` is NaN or (unless `nanOnly`) ±inf:
@@ -419,6 +421,15 @@ std::string sequentialOnly(Operation *op) {
   return "";
 }
 
+/// Tags a parallel form and the subi its trip count comes from
+/// (kLoweredTripAttr) with the same number, unique in the module.
+void tagTrip(Operation *span, Operation *branch, const Schedule &s) {
+  Builder b(branch->getContext());
+  IntegerAttr id = b.getI64IntegerAttr((*s.nextTrip)++);
+  span->setAttr(kLoweredTripAttr, id);
+  branch->setAttr(kLoweredTripAttr, id);
+}
+
 template <class FoldOp>
 void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel) {
   OpBuilder b(op);
@@ -448,8 +459,8 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   // (from lb to mid); the loop goes on from where they stop.
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value chunk = arith::ConstantIndexOp::create(b, loc, parallel->chunk);
-  Value trip =
-      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
+  auto span = arith::SubIOp::create(b, loc, ub, lb);
+  Value trip = arith::MaxSIOp::create(b, loc, span, zero);
   Value big =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
                             arith::ConstantIndexOp::create(b, loc, parallel->cutoff));
@@ -470,6 +481,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
       });
   // What it was, for seqfuse-parallelize-maps and the report.
   branch->setAttr(kLoweredAttr, b.getStringAttr(pattern));
+  tagTrip(span, branch, *parallel);
   if (!where.empty())
     branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
   const Schedule &sc = *parallel;
@@ -517,12 +529,12 @@ TypedAttr combinerIdentity(Region &combiner, Type t) {
 /// the target merged from the copies in block order, up to the first block
 /// that stopped. Returns the iteration the loop goes on from: ub, or the
 /// first one whose index is out of range (the loop then raises there, or
-/// does what the unchecked loop does).
+/// does what the unchecked loop does). The copies cover [lb, ub) of the op.
 template <class ScatterOp>
 Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr identity,
-                     Value blocks, Value size, const Schedule &s) {
+                     Value ub, Value blocks, Value size, const Schedule &s) {
   Location loc = op.getLoc();
-  Value lb = op.getLowerBound(), ub = op.getUpperBound(), target = op.getTarget();
+  Value lb = op.getLowerBound(), target = op.getTarget();
   auto tt = cast<MemRefType>(target.getType());
   Type et = tt.getElementType();
   int64_t rank = tt.getRank();
@@ -768,8 +780,8 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
   const int64_t spread = combiner ? 4 : 8;
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value trip =
-      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
+  auto span = arith::SubIOp::create(b, loc, ub, lb);
+  Value trip = arith::MaxSIOp::create(b, loc, span, zero);
   Value size = one;
   for (int64_t d = 0; d < cast<MemRefType>(target.getType()).getRank(); ++d)
     size = arith::MulIOp::create(b, loc, size, memref::DimOp::create(b, loc, target, d));
@@ -790,11 +802,14 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
   auto branch = scf::IfOp::create(
       b, loc, big,
       [&](OpBuilder &tb, Location) {
+        Value end = arith::AddIOp::create(tb, loc, lb, trip);
         scf::YieldOp::create(
-            tb, loc, privateScatter(tb, op, combiner, identity, blocks, size, *parallel));
+            tb, loc,
+            privateScatter(tb, op, combiner, identity, end, blocks, size, *parallel));
       },
       [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, ValueRange{lb}); });
   branch->setAttr(kLoweredAttr, b.getStringAttr(pattern));
+  tagTrip(span, branch, *parallel);
   if (!where.empty())
     branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
   bool rounds = static_cast<bool>(op->template getAttrOfType<StringAttr>("fp"));
@@ -832,7 +847,13 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
     }
     // Lanes: independent chains per chunk that one core overlaps.
     int64_t laneCount = lanes > 0 && chunk % lanes == 0 ? lanes : 1;
-    Schedule sched{chunk, group, cutoff, laneCount};
+    // Trip numbers go on from those a module already has.
+    int64_t nextTrip = 0;
+    getOperation()->walk([&](Operation *op) {
+      if (auto id = op->getAttrOfType<IntegerAttr>(kLoweredTripAttr))
+        nextTrip = std::max(nextTrip, id.getInt() + 1);
+    });
+    Schedule sched{chunk, group, cutoff, laneCount, &nextTrip};
     const Schedule *schedule = parallelFolds ? &sched : nullptr;
     const Schedule *scatterSchedule = parallelScatters ? &sched : nullptr;
     SmallVector<Operation *> ops; // post-order: inner ops before outer ones

@@ -32,6 +32,12 @@ constexpr const char *kChecksStaySequential =
     "sequential loop (its body checks an index or divisor at run time: checked mode "
     "raises at the first failing iteration, with memory as the loop leaves it)";
 
+/// What a parallel form whose body checks adds to its report line.
+constexpr const char *kProbed =
+    "; its run-time checks first, in a parallel read-only pass over the same chunks: "
+    "the parallel form runs up to the first failing iteration, and the loop from there "
+    "raises as the loop does";
+
 /// Does `body` call the check-failure handler (a run-time check)?
 bool makesChecks(Region &body) {
   bool found = false;
@@ -40,6 +46,137 @@ bool makesChecks(Region &body) {
     return found ? WalkResult::interrupt() : WalkResult::advance();
   });
   return found;
+}
+
+/// Is `op` a run-time check: `scf.if (failed) { call @seqfuse_rt_check_failed }`?
+bool isCheck(Operation *op) {
+  auto branch = dyn_cast<scf::IfOp>(op);
+  if (!branch || branch.getNumResults() || !branch.getElseRegion().empty())
+    return false;
+  return llvm::any_of(branch.thenBlock()->without_terminator(), [](Operation &o) {
+    auto call = dyn_cast<func::CallOp>(o);
+    return call && call.getCallee() == kCheckFailedFn;
+  });
+}
+
+bool containsCheck(Operation *op) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    found |= inner != op && isCheck(inner);
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+/// Removes every run-time check in `region` (where they are known to pass).
+void stripChecks(Region &region) {
+  SmallVector<Operation *> checks;
+  region.walk([&](Operation *op) {
+    if (isCheck(op))
+      checks.push_back(op);
+  });
+  for (Operation *op : checks)
+    op->erase();
+}
+
+/// The read-only twin of a loop body: for iteration `iv`, does any run-time
+/// check of the body fail? Built in program order; what follows a check runs
+/// only where it passed (so a guarded load or division is never made out of
+/// range), stores are left out. Fails (returns null) where the answer could
+/// depend on what the loop writes or on its carried values: a check inside
+/// a nested loop, an op with other effects, or (checked after building by
+/// the caller through `reads`) a load of memory the loop writes.
+class Probe {
+public:
+  Probe(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value build(Block &body, Value iv) {
+    m.map(body.getArgument(0), iv);
+    return run(body.begin(), std::prev(body.end()));
+  }
+  bool ok = true;
+
+private:
+  Value constant(bool v) { return arith::ConstantOp::create(b, loc, b.getBoolAttr(v)); }
+
+  /// if (c) true else rest()
+  Value orElse(Value c, function_ref<Value()> rest) {
+    auto branch = scf::IfOp::create(b, loc, TypeRange{b.getI1Type()}, c, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(branch.thenBlock());
+    scf::YieldOp::create(b, loc, constant(true));
+    b.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(b, loc, rest());
+    return branch.getResult(0);
+  }
+
+  Value run(Block::iterator it, Block::iterator end) {
+    for (; it != end && ok; ++it) {
+      Operation &op = *it;
+      auto next = std::next(it);
+      if (isCheck(&op))
+        return orElse(m.lookupOrDefault(cast<scf::IfOp>(op).getCondition()),
+                      [&] { return run(next, end); });
+      if (isa<memref::StoreOp>(op))
+        continue;
+      bool writes = op.walk([](Operation *inner) {
+                        if (isa<memref::StoreOp, func::CallOp>(inner) ||
+                            (!isMemoryEffectFree(inner) && !isa<memref::LoadOp>(inner) &&
+                             inner->getNumRegions() == 0))
+                          return WalkResult::interrupt();
+                        return WalkResult::advance();
+                      }).wasInterrupted();
+      if (!containsCheck(&op)) {
+        if (!writes)
+          b.clone(op, m);
+        else if (op.getNumResults())
+          ok = false; // a value computed with effects
+        continue;
+      }
+      auto branch = dyn_cast<scf::IfOp>(op);
+      if (!branch || branch.getNumResults()) {
+        ok = false; // a check in a nested loop
+        break;
+      }
+      // A statement under the program's condition: its checks run where the
+      // condition holds (or, for the else branch, where it does not).
+      auto inner = scf::IfOp::create(b, loc, TypeRange{b.getI1Type()},
+                                     m.lookupOrDefault(branch.getCondition()), true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(inner.thenBlock());
+        Block *t = branch.thenBlock();
+        scf::YieldOp::create(b, loc, run(t->begin(), std::prev(t->end())));
+        b.setInsertionPointToStart(inner.elseBlock());
+        Value failed = constant(false);
+        if (!branch.getElseRegion().empty()) {
+          Block *e = branch.elseBlock();
+          failed = run(e->begin(), std::prev(e->end()));
+        }
+        scf::YieldOp::create(b, loc, failed);
+      }
+      return orElse(inner.getResult(0), [&] { return run(next, end); });
+    }
+    return constant(false);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  IRMapping m;
+};
+
+/// Removes what `region` computes but does not use (the loads and arithmetic
+/// of the left-out stores).
+void eraseDeadOps(Region &region) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    region.walk([&](Operation *op) {
+      if (!op->hasTrait<OpTrait::IsTerminator>() && isOpTriviallyDead(op)) {
+        op->erase();
+        changed = true;
+      }
+    });
+  }
 }
 
 struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps> {
@@ -68,13 +205,19 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
     });
     for (scf::IfOp branch : folds) {
       StringRef kind = branch->getAttrOfType<StringAttr>(kLoweredAttr).getValue();
+      bool checked = false;
       if (makesChecks(branch.getThenRegion())) {
-        record(branch, kind, kChecksStaySequential);
-        keepLoop(branch);
-        continue;
+        if (!keepChecked(branch)) {
+          record(branch, kind, kChecksStaySequential);
+          keepLoop(branch);
+          continue;
+        }
+        checked = true;
       }
       auto described = branch->getAttrOfType<StringAttr>(kLoweredAlgorithmAttr);
       std::string algorithm = described ? described.getValue().str() : "parallel";
+      if (checked)
+        algorithm += kProbed;
       record(branch, kind, algorithm);
       branch->walk([](scf::ForOp l) {
         l->removeAttr(kLoweredAttr);
@@ -95,7 +238,12 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
     for (scf::ForOp loop : maps) {
       std::string algorithm;
       if (makesChecks(loop.getRegion())) {
-        algorithm = kChecksStaySequential;
+        algorithm = parallelizeChecked(loop)
+                        ? "parallel: chunks of " + std::to_string(chunk) +
+                              " iterations on the OpenMP threads when it runs at least " +
+                              std::to_string(cutoff) + " iterations, else one loop" +
+                              kProbed
+                        : kChecksStaySequential;
       } else {
         parallelize(loop);
         algorithm = "parallel: chunks of " + std::to_string(chunk) +
@@ -107,10 +255,167 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
     }
     // Clear the marks (nested maps' too), so that replaying the stage
     // changes nothing.
-    module->walk([](scf::ForOp l) {
-      l->removeAttr(kLoweredAttr);
-      l->removeAttr(kLoweredAtAttr);
+    module->walk([](Operation *op) {
+      if (auto l = dyn_cast<scf::ForOp>(op)) {
+        l->removeAttr(kLoweredAttr);
+        l->removeAttr(kLoweredAtAttr);
+      }
+      op->removeAttr(kLoweredTripAttr);
     });
+  }
+
+  /// Builds, before `at`, the first iteration in [lo, hi) at which a check
+  /// of `loop`'s body fails (hi where none does): a parallel read-only pass
+  /// over fixed chunks when hi - lo >= cutoff, else lo (not probed: every
+  /// iteration keeps its checks). Null (and nothing
+  /// built) where the body's checks cannot be evaluated apart from it (see
+  /// Probe), or read what the loop writes.
+  Value firstFailure(Operation *at, Value lo, Value hi, scf::ForOp loop) {
+    OpBuilder b(at);
+    Location loc = loop.getLoc();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value size = arith::ConstantIndexOp::create(b, loc, chunk);
+    Value trip =
+        arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo), zero);
+    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
+                                      arith::ConstantIndexOp::create(b, loc, cutoff));
+    bool ok = true;
+    auto branch = scf::IfOp::create(
+        b, loc, big,
+        [&](OpBuilder &tb, Location) {
+          Value chunks = arith::CeilDivSIOp::create(tb, loc, trip, size);
+          auto dyn = MemRefType::get({ShapedType::kDynamic}, tb.getIndexType());
+          Value stops = memref::AllocOp::create(tb, loc, dyn, ValueRange{chunks});
+          auto range = [&](OpBuilder &x, Value c) -> std::pair<Value, Value> {
+            Value clo =
+                arith::AddIOp::create(x, loc, lo, arith::MulIOp::create(x, loc, c, size));
+            Value chi = arith::MinSIOp::create(
+                x, loc, arith::AddIOp::create(x, loc, clo, size), hi);
+            return {clo, chi};
+          };
+          scf::ParallelOp::create(
+              tb, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
+              [&](OpBuilder &pb, Location, ValueRange ivs) {
+                auto [clo, chi] = range(pb, ivs[0]);
+                auto scan = scf::ForOp::create(
+                    pb, loc, clo, chi, one, ValueRange{chi},
+                    [&](OpBuilder &nb, Location, Value i, ValueRange first) {
+                      Value going = arith::CmpIOp::create(
+                          nb, loc, arith::CmpIPredicate::eq, first[0], chi);
+                      auto step = scf::IfOp::create(
+                          nb, loc, going,
+                          [&](OpBuilder &yb, Location) {
+                            Probe probe(yb, loc);
+                            Value failed = probe.build(*loop.getBody(), i);
+                            ok &= probe.ok;
+                            scf::YieldOp::create(yb, loc,
+                                                 ValueRange{arith::SelectOp::create(
+                                                     yb, loc, failed, i, chi)});
+                          },
+                          [&](OpBuilder &eb, Location) {
+                            scf::YieldOp::create(eb, loc, first);
+                          });
+                      scf::YieldOp::create(nb, loc, step.getResults());
+                    });
+                memref::StoreOp::create(pb, loc, scan.getResult(0), stops, ivs[0]);
+              });
+          Value no = arith::ConstantOp::create(tb, loc, tb.getBoolAttr(false));
+          auto pick = scf::ForOp::create(
+              tb, loc, zero, chunks, one, ValueRange{hi, no},
+              [&](OpBuilder &nb, Location, Value c, ValueRange it) {
+                auto [clo, chi] = range(nb, c);
+                (void)clo;
+                Value stop = memref::LoadOp::create(nb, loc, stops, ValueRange{c});
+                Value bad =
+                    arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::slt, stop, chi);
+                Value take = arith::AndIOp::create(
+                    nb, loc, bad,
+                    arith::XOrIOp::create(
+                        nb, loc, it[1],
+                        arith::ConstantOp::create(nb, loc, nb.getBoolAttr(true))));
+                scf::YieldOp::create(
+                    nb, loc,
+                    ValueRange{arith::SelectOp::create(nb, loc, take, stop, it[0]),
+                               arith::OrIOp::create(nb, loc, it[1], bad)});
+              });
+          memref::DeallocOp::create(tb, loc, stops);
+          scf::YieldOp::create(tb, loc, ValueRange{pick.getResult(0)});
+        },
+        // Not probed: nothing may run without its checks.
+        [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, ValueRange{lo}); });
+    // What the probe kept must not read what the loop writes, nor use the
+    // loop's own values (its carried accumulators), nor values defined after
+    // `at`.
+    eraseDeadOps(branch.getThenRegion());
+    llvm::SmallPtrSet<Value, 8> written;
+    loop.getRegion().walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
+    branch.getThenRegion().walk([&](Operation *op) {
+      if (auto l = dyn_cast<memref::LoadOp>(op); l && written.contains(l.getMemRef()))
+        ok = false;
+      for (Value v : op->getOperands()) {
+        if (loop.getRegion().isAncestor(v.getParentRegion()))
+          ok = false;
+        Operation *def = v.getDefiningOp();
+        if (def && def->getBlock() == at->getBlock() && at->isBeforeInBlock(def))
+          ok = false;
+      }
+    });
+    if (!ok) {
+      // Everything built here, innermost last.
+      Operation *first = zero.getDefiningOp();
+      SmallVector<Operation *> built;
+      for (Operation *op = first; op != at; op = op->getNextNode())
+        built.push_back(op);
+      for (Operation *op : llvm::reverse(built))
+        op->erase();
+      return Value();
+    }
+    return branch.getResult(0);
+  }
+
+  /// Checked mode for a map: `if (n >= cutoff) { k = firstFailure; parallel
+  /// chunks over [lb, k) without checks } ; the checked loop from k (or lb)`.
+  /// False (and nothing changed) where the body's checks cannot be probed.
+  bool parallelizeChecked(scf::ForOp loop) {
+    OpBuilder b(loop);
+    Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
+    Value k = firstFailure(loop, lb, ub, loop);
+    if (!k)
+      return false;
+    // The unchecked parallel chunks over [lb, k): a copy of the loop.
+    auto head = cast<scf::ForOp>(b.clone(*loop));
+    head.setUpperBound(k);
+    stripChecks(head.getRegion());
+    loop.setLowerBound(k);
+    parallelize(head);
+    return true;
+  }
+
+  /// Checked mode for a fold's or scatter's parallel form: the form covers
+  /// [lb, k) without checks, k its loop's first failing iteration; the loop
+  /// after it goes on from where the form stops and raises at k.
+  bool keepChecked(scf::IfOp branch) {
+    auto id = branch->getAttrOfType<IntegerAttr>(kLoweredTripAttr);
+    if (!id)
+      return false;
+    Operation *span = nullptr;
+    for (Operation *op = branch->getPrevNode(); op && !span; op = op->getPrevNode())
+      if (op->getAttr(kLoweredTripAttr) == id)
+        span = op;
+    scf::ForOp rest;
+    for (Operation *user : branch.getResult(0).getUsers())
+      if (auto f = dyn_cast<scf::ForOp>(user);
+          f && f.getLowerBound() == branch.getResult(0))
+        rest = f;
+    if (!span || !rest || !isa<arith::SubIOp>(span))
+      return false;
+    Value k = firstFailure(span, span->getOperand(1), span->getOperand(0), rest);
+    if (!k)
+      return false;
+    span->setOperand(0, k);
+    stripChecks(branch.getThenRegion());
+    return true;
   }
 
   /// The fold's loop alone, in place of `if (big) parallel else loop`.

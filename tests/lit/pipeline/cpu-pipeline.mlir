@@ -4,15 +4,21 @@
 // RUN: seqfuse-opt --seqfuse-cpu-pipeline %s > %t.llvm.mlir
 // RUN: seqfuse-opt --seqfuse-cpu-pipeline %t.llvm.mlir | diff %t.llvm.mlir -
 
-// A running sum with a loop-carried state and a gather: the state becomes a
-// block argument of the loop header, the gather is guarded.
+// A running sum with a loop-carried state and a gather: a scan whose
+// parallel form runs after a parallel read-only pass over the gather's index
+// checks; the loop from the first failing iteration has the state as a block
+// argument of its header, and the gather guarded.
 // CHECK-LABEL: llvm.func @seqfuse_rt_check_failed(i64, i64, i64)
 // CHECK-LABEL: llvm.func @gather_sum
-// CHECK: llvm.br ^bb1(%{{.*}}, %{{.*}} : i64, f32)
-// CHECK: ^bb1(%{{.*}}: i64, %{{.*}}: f32):
+// CHECK: omp.parallel
+// CHECK: llvm.icmp "uge"
+// CHECK: omp.parallel
+// CHECK: llvm.fadd
+// CHECK: ^bb{{[0-9]+}}(%{{.*}}: i64, %{{.*}}: f32):
 // CHECK: llvm.icmp "uge"
 // CHECK: llvm.call @seqfuse_rt_check_failed
 // CHECK: llvm.fadd
+// CHECK: llvm.br ^bb{{[0-9]+}}(%{{.*}}, %{{.*}} : i64, f32)
 // CHECK-NOT: scf.
 // CHECK-NOT: memref.
 // FAST-NOT: seqfuse_rt_check_failed

@@ -34,7 +34,7 @@
 // CHECK: memref.store %{{.*}}, %{{.*}} {seqfuse.in_bounds} : memref<?xi32>
 // CHECK: } else {
 // CHECK-NEXT: scf.yield %c0, %c0_i32 : index, i32
-// CHECK: } {seqfuse.algorithm = "parallel: blocked reduce-then-scan over chunks of 16 iterations, 4 lanes of 4 per thread{{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:3", seqfuse.lowered = "scan"}
+// CHECK: } {seqfuse.algorithm = "parallel: blocked reduce-then-scan over chunks of 16 iterations, 4 lanes of 4 per thread{{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:3", seqfuse.lowered = "scan", seqfuse.trip = {{[0-9]+}} : i64}
 // CHECK: scf.for %{{.*}} = %[[FROM]]#0 to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[FROM]]#1) -> (i32) {
 // KEPT: module attributes {seqfuse.algorithms = [{algorithm = "parallel: blocked reduce-then-scan over chunks of 16384 iterations{{.*}}exact: the loop's result bit for bit", at = "a.cpp:3", pattern = "scan"}]}
 // KEPT-NOT: seqfuse_rt_check_failed

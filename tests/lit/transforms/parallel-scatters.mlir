@@ -31,7 +31,7 @@
 // CHECK: memref.store %{{.*}}, %arg0[%{{.*}}] {seqfuse.in_bounds}
 // CHECK: memref.dealloc %[[PRIV]]
 // CHECK: scf.yield %[[MERGE]]#1 : index
-// CHECK: } {seqfuse.algorithm = "parallel: private copies of the target for up to 4 fixed blocks{{.*}}<= n/4, two at least){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:4", seqfuse.lowered = "scatter_combine"}
+// CHECK: } {seqfuse.algorithm = "parallel: private copies of the target for up to 4 fixed blocks{{.*}}<= n/4, two at least){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:4", seqfuse.lowered = "scatter_combine", seqfuse.trip = {{[0-9]+}} : i64}
 // CHECK: scf.for %{{.*}} = %[[FROM]] to
 // KEPT: module attributes {seqfuse.algorithms = [{algorithm = "parallel: private copies{{.*}}", at = "a.cpp:4", pattern = "scatter_combine"}]
 // KEPT-LABEL: func.func @hist
@@ -82,7 +82,7 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 // CHECK: arith.select
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %arg0[%{{.*}}, %{{.*}}] {seqfuse.in_bounds} : memref<?x?xf32>
-// CHECK: } {seqfuse.algorithm = "parallel: private copies{{.*}}<= n/8, two at least){{.*}}(the last block that wrote an element wins){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:9", seqfuse.lowered = "scatter"}
+// CHECK: } {seqfuse.algorithm = "parallel: private copies{{.*}}<= n/8, two at least){{.*}}(the last block that wrote an element wins){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:9", seqfuse.lowered = "scatter", seqfuse.trip = {{[0-9]+}} : i64}
 // CHECK: scf.for %{{.*}} = %[[FROM]] to
 func.func @scatter2d(%t: memref<?x?xf32>, %r: memref<?xindex>, %c: memref<?xindex>, %v: memref<?xf32>) {
   %c0 = arith.constant 0 : index
@@ -119,5 +119,35 @@ func.func @strict_hist(%h: memref<?xf32>, %idx: memref<?xindex>, %w: memref<?xf3
     %s = arith.addf %old, %x : f32
     seqfuse.yield %s : f32
   } {at = "a.cpp:14", fp = "strict"}
+  return
+}
+
+// -----
+
+// Checked mode, a gather in the element: the loop after the private copies
+// checks v[src[i]]; a parallel read-only pass finds its first failing
+// iteration K first, and the copies' trip count becomes K - lb (the subi
+// tagged seqfuse.trip), so they cover [lb, K) without checks and the loop
+// raises at K.
+// KEPT: {algorithm = "parallel: private copies{{.*}}; its run-time checks first, in a parallel read-only pass{{.*}}", at = "a.cpp:20", pattern = "scatter"}
+// KEPT-LABEL: func.func @gather_scatter
+// KEPT: %[[K:.*]] = scf.if %{{.*}} -> (index) {
+// KEPT: memref.alloc(%{{.*}}) : memref<?xindex>
+// KEPT: } else {
+// KEPT: %[[SPAN:.*]] = arith.subi %[[K]], %c0 : index
+// KEPT: %[[FROM:.*]] = scf.if %{{.*}} -> (index) {
+// KEPT-NOT: seqfuse_rt_check_failed
+// KEPT: scf.for %{{.*}} = %[[FROM]] to
+// KEPT: func.call @seqfuse_rt_check_failed
+func.func @gather_scatter(%t: memref<?xf32>, %dst: memref<?xindex>, %src: memref<?xindex>, %v: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %dst, %c0 : memref<?xindex>
+  seqfuse.scatter %c0 to %n into %t : memref<?xf32> element {
+  ^bb0(%i: index):
+    %j = memref.load %dst[%i] : memref<?xindex>
+    %s = memref.load %src[%i] : memref<?xindex>
+    %x = memref.load %v[%s] : memref<?xf32>
+    seqfuse.yield %j, %x : index, f32
+  } {at = "a.cpp:20"}
   return
 }

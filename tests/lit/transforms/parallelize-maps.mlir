@@ -4,7 +4,7 @@
 
 // A lowered map with no check: fixed chunks on threads above the cutoff, the
 // loop as it was below it. The algorithm is recorded for the report.
-// CHECK: module attributes {seqfuse.algorithms = [{algorithm = "parallel: chunks of 16384 iterations{{.*}}at least 65536 iterations, else one loop", at = "a.cpp:3", pattern = "map"}, {algorithm = "sequential loop (its body checks an index or divisor at run time{{.*}}", at = "a.cpp:9", pattern = "map"}]}
+// CHECK: module attributes {seqfuse.algorithms = [{algorithm = "parallel: chunks of 16384 iterations{{.*}}at least 65536 iterations, else one loop", at = "a.cpp:3", pattern = "map"}, {algorithm = "parallel: chunks of 16384 iterations{{.*}}; its run-time checks first, in a parallel read-only pass{{.*}}", at = "a.cpp:9", pattern = "map"}, {algorithm = "sequential loop (its body checks an index or divisor at run time{{.*}}", at = "a.cpp:15", pattern = "map"}]}
 // CHECK-LABEL: func.func @scale
 // CHECK: %[[D:.*]] = arith.subi %[[UB:.*]], %[[LB:.*]] : index
 // CHECK: %[[TRIP:.*]] = arith.maxsi %[[D]], %{{.*}} : index
@@ -38,9 +38,33 @@ module {
     } {seqfuse.lowered = "map", seqfuse.at = "a.cpp:3"}
     return
   }
-  // A map whose body checks an index stays one loop.
+  // A map whose body checks an index: from the cutoff, a parallel read-only
+  // pass finds the first failing iteration K (its check, then the rest of
+  // the iteration only where it passed; no store); the map runs in parallel
+  // chunks without checks over [lb, K), and the checked loop from K raises.
+  // Below the cutoff K = lb: all of it is the checked loop.
   // CHECK-LABEL: func.func @gather
-  // CHECK-NOT: scf.parallel
+  // CHECK: %[[K:.*]] = scf.if %{{.*}} -> (index) {
+  // CHECK:   %[[STOPS:.*]] = memref.alloc(%{{.*}}) : memref<?xindex>
+  // CHECK:   scf.parallel
+  // CHECK:     scf.for %[[I:.*]] = {{.*}} iter_args(%[[FIRST:.*]] = %{{.*}}) -> (index) {
+  // CHECK:       memref.load %arg1[%[[I]]]
+  // CHECK:       %[[FAILS:.*]] = arith.cmpi uge
+  // CHECK:       %[[F:.*]] = scf.if %[[FAILS]] -> (i1) {
+  // CHECK-NOT:   memref.store
+  // CHECK:       arith.select %[[F]], %[[I]], %{{.*}} : index
+  // CHECK:     memref.store %{{.*}}, %[[STOPS]]
+  // CHECK:   scf.for {{.*}} -> (index, i1)
+  // CHECK:   memref.dealloc %[[STOPS]]
+  // CHECK: } else {
+  // CHECK-NEXT: scf.yield %c0 : index
+  // CHECK: scf.parallel
+  // CHECK-NOT: seqfuse_rt_check_failed
+  // CHECK: memref.load %arg0
+  // CHECK: memref.store
+  // CHECK: } else {
+  // CHECK-NOT: seqfuse_rt_check_failed
+  // CHECK: scf.for %{{.*}} = %[[K]] to %{{.*}} step
   // CHECK: call @seqfuse_rt_check_failed
   func.func @gather(%v: memref<?xf32>, %idx: memref<?xindex>, %out: memref<?xf32>) {
     %c0 = arith.constant 0 : index
@@ -59,6 +83,33 @@ module {
       %x = memref.load %v[%j] : memref<?xf32>
       memref.store %x, %out[%i] : memref<?xf32>
     } {seqfuse.lowered = "map", seqfuse.at = "a.cpp:9"}
+    return
+  }
+  // A check on a value the loop writes (here the index, through %tmp)
+  // cannot be evaluated before the loop runs: the map stays one loop.
+  // CHECK-LABEL: func.func @written_index
+  // CHECK-NOT: scf.parallel
+  // CHECK: call @seqfuse_rt_check_failed
+  func.func @written_index(%v: memref<?xf32>, %idx: memref<?xindex>, %tmp: memref<?xindex>, %out: memref<?xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = memref.dim %idx, %c0 : memref<?xindex>
+    %m = memref.dim %v, %c0 : memref<?xf32>
+    scf.for %i = %c0 to %n step %c1 {
+      %j = memref.load %idx[%i] : memref<?xindex>
+      %j1 = arith.addi %j, %c1 : index
+      memref.store %j1, %tmp[%i] : memref<?xindex>
+      %k = memref.load %tmp[%i] : memref<?xindex>
+      %bad = arith.cmpi uge, %k, %m : index
+      scf.if %bad {
+        %s = arith.constant 0 : i64
+        %kk = arith.index_cast %k : index to i64
+        %mm = arith.index_cast %m : index to i64
+        func.call @seqfuse_rt_check_failed(%s, %kk, %mm) : (i64, i64, i64) -> ()
+      }
+      %x = memref.load %v[%k] : memref<?xf32>
+      memref.store %x, %out[%i] : memref<?xf32>
+    } {seqfuse.lowered = "map", seqfuse.at = "a.cpp:15"}
     return
   }
 }

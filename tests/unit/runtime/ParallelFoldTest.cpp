@@ -305,7 +305,7 @@ TEST(ParallelFolds, ResultsAreBitwiseTheSameForAnyThreadCount) {
   }
 }
 
-TEST(ParallelFolds, AFoldThatChecksStaysOneLoopAndRaisesExactlyAsTheLoop) {
+TEST(ParallelFolds, AFoldThatChecksRunsInParallelUpToItsFirstFailureAndRaisesAsTheLoop) {
   // acc += v[idx[i]]: the gather is checked, so the scan keeps its loop; the
   // error, its iteration and the memory written before it are the loop's.
   Program p("par_gather_scan");
@@ -318,7 +318,8 @@ TEST(ParallelFolds, AFoldThatChecksStaysOneLoopAndRaisesExactlyAsTheLoop) {
     out[i] = acc;
   });
   Kernel k = compile(p, Target::cpu(), Options{.numThreads = 4});
-  EXPECT_THAT(k.reportText(), HasSubstr("algorithm: sequential loop (its body checks"));
+  EXPECT_THAT(k.reportText(), HasSubstr("algorithm: parallel: blocked reduce-then-scan"));
+  EXPECT_THAT(k.reportText(), HasSubstr("its run-time checks first"));
   int64_t n = 300000;
   std::vector<int64_t> vs(100), ix(n), o(n, -9);
   for (int j = 0; j < 100; ++j)

@@ -24,6 +24,11 @@ inline constexpr const char *kLoweredAttr = "seqfuse.lowered";
 inline constexpr const char *kLoweredAtAttr = "seqfuse.at";
 /// On a fold's parallel form: what it runs as, for the report.
 inline constexpr const char *kLoweredAlgorithmAttr = "seqfuse.algorithm";
+/// On a parallel form's `scf.if` and on the `arith.subi` (ub - lb) its trip
+/// count comes from: the same number, unique in the module. A pass may make
+/// the parallel form cover only [lb, k) by replacing that subi's ub with k;
+/// the loop after the form goes on from where it stops.
+inline constexpr const char *kLoweredTripAttr = "seqfuse.trip";
 /// On a memref.load / memref.store a lowering made whose index is in range
 /// by construction (a parallel fold's chunk summaries), or on an integer
 /// division whose divisor is (>= 1): not checked.

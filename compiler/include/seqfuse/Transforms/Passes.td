@@ -144,14 +144,34 @@ def ParallelizeMapsPass : Pass<"seqfuse-parallelize-maps", "mlir::ModuleOp"> {
 
     which `convert-scf-to-openmp` (stage cf) runs on OpenMP threads. A map's
     iterations are independent, so any order gives the loop's result, bit for
-    bit. A map whose body checks an index or divisor stays one loop: checked
-    mode raises at the first failing iteration with memory exactly as the loop
-    leaves it, which worker threads could not keep.
+    bit.
 
-    The parallel forms of folds (`scf.if` tagged `seqfuse.lowered = "reduce"`
-    or `"scan"` by `seqfuse-lower-patterns`) are kept where their parallel
-    branch makes no check, else replaced by their loop. Maps inside a kept
-    fold stay loops. The module attribute `seqfuse.algorithms` records, per
+    Checked mode must raise at the loop's first failing iteration with memory
+    exactly as the loop leaves it, which worker threads cannot do by
+    themselves. A map whose body checks an index or divisor becomes
+
+    ```
+    k = lb
+    if (ub - lb >= cutoff)
+      k = first i in [lb, ub) at which a check of body(i) fails, else ub
+          // parallel over the same chunks, read-only: the body's checks in
+          // program order, what follows a check only where it passed, no store
+    the parallel form above over [lb, k), without checks
+    for i in [k, ub): body(i)                               // checked: raises at k
+    ```
+
+    where the checks depend only on memory the loop does not write and on
+    `i` (else it stays one loop).
+
+    The parallel forms of folds and scatters (`scf.if` tagged
+    `seqfuse.lowered` by `seqfuse-lower-patterns`) are kept where their
+    parallel branch makes no check. Where it does, the same read-only pass
+    over the loop that follows the form (in its iteration space) gives k, and
+    the form's trip count (the `arith.subi` tagged `seqfuse.trip` like the
+    form) becomes k - lb: the form covers [lb, k) without checks and the loop
+    goes on from where it stops, raising at k. Where the pass cannot be built
+    (a check on the fold's state) the form is replaced by its loop. Maps
+    inside a kept fold stay loops. The module attribute `seqfuse.algorithms` records, per
     op (`file:line` and pattern), what it runs as.
   }];
   let options = [
