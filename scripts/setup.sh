@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   g++                                # builds the libtorch translation units
   libtorch-dev libdlpack-dev         # seqfuse/torch.h and seqfuse/dlpack.h (tested when present)
+  python3-matplotlib                 # scripts/bench.sh's plot
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -262,7 +264,7 @@ void timeLoop(benchmark::State &state, int64_t n, int bytes, const float *out, F
   state.SetBytesProcessed(state.iterations() * n * bytes);
 }
 
-constexpr int kFoldSizes[] = {10, 14, 18, 22, 24};
+constexpr int kFoldSizes[] = {10, 14, 18, 22, 24, 26};
 
 void foldSizes(benchmark::internal::Benchmark *b, bool threads) {
   for (int lg : kFoldSizes) {
@@ -375,13 +377,71 @@ void BM_PlainAffine(benchmark::State &state) {
 BENCHMARK(BM_PlainAffine)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
 
+/// A running max or product over v: out[i] = m = max(m, v[i]) or m * v[i].
+Program cumProgram(bool product) {
+  Program p(product ? "bench_cumprod" : "bench_cummax");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto out = p.output<float>("out", {n});
+  auto m = p.state<float>("m", product ? 1.0f : -std::numeric_limits<float>::infinity());
+  loop(0, n, [&](Var i) {
+    if (product)
+      m = m * v[i];
+    else
+      m = max(m, v[i]);
+    out[i] = m;
+  });
+  return p;
+}
+
+/// Inputs near 1 for the product, so that it stays finite and normal.
+std::vector<float> cumInput(int64_t n, bool product) {
+  std::vector<float> v = ramp(n, product ? 1e-5f : 0.01f);
+  if (product)
+    for (float &x : v)
+      x += 1.0f;
+  return v;
+}
+
+void BM_SeqfuseCumOp(benchmark::State &state, bool product) {
+  int64_t n = int64_t(1) << state.range(0);
+  Kernel k = compile(cumProgram(product), Target::cpu());
+  std::vector<float> v = cumInput(n, product), out(n);
+  timeLoop(state, n, 8, out.data(), [&] { k(v, out); });
+}
+void BM_PlainCumOp(benchmark::State &state, bool product) {
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> v = cumInput(n, product), out(n);
+  timeLoop(state, n, 8, out.data(), [&] {
+    float m = product ? 1.0f : -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < n; ++i) {
+      m = product ? m * v[i] : std::max(m, v[i]);
+      out[i] = m;
+    }
+  });
+}
+void BM_SeqfuseCummax(benchmark::State &s) { BM_SeqfuseCumOp(s, false); }
+void BM_PlainCummax(benchmark::State &s) { BM_PlainCumOp(s, false); }
+void BM_SeqfuseCumprod(benchmark::State &s) { BM_SeqfuseCumOp(s, true); }
+void BM_PlainCumprod(benchmark::State &s) { BM_PlainCumOp(s, true); }
+BENCHMARK(BM_SeqfuseCummax)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PlainCummax)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SeqfuseCumprod)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PlainCumprod)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
 //===----------------------------------------------------------------------===//
-// Scatters on threads: a 256-bin f32 histogram h[bin[i]] += w[i] and a
-// last-writer-wins scatter t[idx[i]] = v[i] into 2^20 elements, random
-// indices, 2^22 iterations, against their plain -O3 loops. Argument: checked.
+// Scatters on threads: an f32 histogram h[bin[i]] += w[i] into 2^8 or 2^20
+// bins and a
+// last-writer-wins scatter t[idx[i]] = v[i] into 2^12 or 2^20 elements,
+// random indices, 2^22 iterations, against their plain -O3 loops. Arguments:
+// checked (seqfuse), log2 of the scatter's target size.
 //===----------------------------------------------------------------------===//
 
-constexpr int64_t kScatterN = int64_t(1) << 22, kScatterT = int64_t(1) << 20;
+constexpr int64_t kScatterN = int64_t(1) << 22;
 
 std::vector<int64_t> randomIndices(int64_t n, int64_t range) {
   std::vector<int64_t> v(n);
@@ -400,18 +460,22 @@ void BM_SeqfuseHistogram(benchmark::State &state) {
   auto h = p.inout<float>("h");
   loop(0, bin.size(0), [&](Var i) { h[bin[i]] += w[i]; });
   Kernel k = compile(p, Target::cpu(), Options{.checked = state.range(0) != 0});
-  std::vector<int64_t> bins = randomIndices(kScatterN, 256);
-  std::vector<float> ws = ramp(kScatterN, 0.01f), hs(256);
+  const int64_t targets = int64_t(1) << state.range(1);
+  std::vector<int64_t> bins = randomIndices(kScatterN, targets);
+  std::vector<float> ws = ramp(kScatterN, 0.01f), hs(targets);
   for (auto _ : state) {
     k(bins, ws, hs);
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_SeqfuseHistogram)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SeqfuseHistogram)
+    ->ArgsProduct({{0, 1}, {8, 20}})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PlainHistogram(benchmark::State &state) {
-  std::vector<int64_t> bins = randomIndices(kScatterN, 256);
-  std::vector<float> ws = ramp(kScatterN, 0.01f), hs(256);
+  const int64_t targets = int64_t(1) << state.range(0);
+  std::vector<int64_t> bins = randomIndices(kScatterN, targets);
+  std::vector<float> ws = ramp(kScatterN, 0.01f), hs(targets);
   for (auto _ : state) {
     for (int64_t i = 0; i < kScatterN; ++i)
       hs[bins[i]] += ws[i];
@@ -419,7 +483,7 @@ void BM_PlainHistogram(benchmark::State &state) {
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_PlainHistogram)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlainHistogram)->Arg(8)->Arg(20)->Unit(benchmark::kMillisecond);
 
 void BM_SeqfuseScatter(benchmark::State &state) {
   Program p("bench_scatter");
@@ -428,18 +492,22 @@ void BM_SeqfuseScatter(benchmark::State &state) {
   auto t = p.inout<float>("t");
   loop(0, idx.size(0), [&](Var i) { t[idx[i]] = v[i]; });
   Kernel k = compile(p, Target::cpu(), Options{.checked = state.range(0) != 0});
-  std::vector<int64_t> is = randomIndices(kScatterN, kScatterT);
-  std::vector<float> vs = ramp(kScatterN, 0.01f), ts(kScatterT);
+  const int64_t targets = int64_t(1) << state.range(1);
+  std::vector<int64_t> is = randomIndices(kScatterN, targets);
+  std::vector<float> vs = ramp(kScatterN, 0.01f), ts(targets);
   for (auto _ : state) {
     k(is, vs, ts);
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_SeqfuseScatter)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SeqfuseScatter)
+    ->ArgsProduct({{0, 1}, {12, 20}})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PlainScatter(benchmark::State &state) {
-  std::vector<int64_t> is = randomIndices(kScatterN, kScatterT);
-  std::vector<float> vs = ramp(kScatterN, 0.01f), ts(kScatterT);
+  const int64_t targets = int64_t(1) << state.range(0);
+  std::vector<int64_t> is = randomIndices(kScatterN, targets);
+  std::vector<float> vs = ramp(kScatterN, 0.01f), ts(targets);
   for (auto _ : state) {
     for (int64_t i = 0; i < kScatterN; ++i)
       ts[is[i]] = vs[i];
@@ -447,6 +515,95 @@ void BM_PlainScatter(benchmark::State &state) {
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_PlainScatter)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlainScatter)->Arg(12)->Arg(20)->Unit(benchmark::kMillisecond);
+
+//===----------------------------------------------------------------------===//
+// A gather out[i] = v[idx[i]] * 2, 2^22 random indices into 2^20: checked
+// mode checks every index (a parallel read-only pass first, then the map in
+// parallel up to the first failure). Argument: checked.
+//===----------------------------------------------------------------------===//
+
+void BM_SeqfuseGather(benchmark::State &state) {
+  Program p("bench_gather");
+  auto v = p.input<float>("v");
+  auto idx = p.input<int64_t>("idx");
+  auto out = p.output<float>("out", {idx.size(0)});
+  loop(0, idx.size(0), [&](Var i) { out[i] = v[idx[i]] * 2.0f; });
+  Kernel k = compile(p, Target::cpu(), Options{.checked = state.range(0) != 0});
+  const int64_t targets = int64_t(1) << 20;
+  std::vector<float> vs = ramp(targets, 0.01f), os(kScatterN);
+  std::vector<int64_t> is = randomIndices(kScatterN, targets);
+  for (auto _ : state) {
+    k(vs, is, os);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_SeqfuseGather)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_PlainGather(benchmark::State &state) {
+  const int64_t targets = int64_t(1) << 20;
+  std::vector<float> vs = ramp(targets, 0.01f), os(kScatterN);
+  std::vector<int64_t> is = randomIndices(kScatterN, targets);
+  for (auto _ : state) {
+    for (int64_t i = 0; i < kScatterN; ++i)
+      os[i] = vs[is[i]] * 2.0f;
+    benchmark::DoNotOptimize(os.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_PlainGather)->Unit(benchmark::kMillisecond);
+
+//===----------------------------------------------------------------------===//
+// The three-loop chain: y[i] = 0.5*v[i] + 1 (map); acc += y[i], c[i] = acc
+// (scan); t[idx[i]] = c[i] (scatter), 2^22 into 2^20, written as three loops,
+// against the same three loops in plain C++. Argument: checked.
+//===----------------------------------------------------------------------===//
+
+void BM_SeqfuseChain(benchmark::State &state) {
+  Program p("bench_chain");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto idx = p.input<int64_t>("idx", {n});
+  auto y = p.output<float>("y", {n});
+  auto c = p.output<float>("c", {n});
+  auto t = p.inout<float>("t");
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) { y[i] = 0.5f * v[i] + 1.0f; });
+  loop(0, n, [&](Var i) {
+    acc += y[i];
+    c[i] = acc;
+  });
+  loop(0, n, [&](Var i) { t[idx[i]] = c[i]; });
+  Kernel k = compile(p, Target::cpu(), Options{.checked = state.range(0) != 0});
+  const int64_t targets = int64_t(1) << 20;
+  std::vector<float> vs = ramp(kScatterN, 0.01f), ys(kScatterN), cs(kScatterN),
+                     ts(targets);
+  std::vector<int64_t> is = randomIndices(kScatterN, targets);
+  for (auto _ : state) {
+    k(vs, is, ys, cs, ts);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_SeqfuseChain)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_PlainChain(benchmark::State &state) {
+  const int64_t n = kScatterN, targets = int64_t(1) << 20;
+  std::vector<float> vs = ramp(n, 0.01f), ys(n), cs(n), ts(targets);
+  std::vector<int64_t> is = randomIndices(n, targets);
+  for (auto _ : state) {
+    for (int64_t i = 0; i < n; ++i)
+      ys[i] = 0.5f * vs[i] + 1.0f;
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      acc += ys[i];
+      cs[i] = acc;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      ts[is[i]] = cs[i];
+    benchmark::DoNotOptimize(ts.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_PlainChain)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -294,35 +294,58 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
                 x, loc, arith::AddIOp::create(x, loc, clo, size), hi);
             return {clo, chi};
           };
+          // The first failing iteration in [clo, chi), else chi: a loop that
+          // stops probing at the first failure.
+          auto firstIn = [&](OpBuilder &x, Value clo, Value chi) -> Value {
+            auto scan = scf::ForOp::create(
+                x, loc, clo, chi, one, ValueRange{chi},
+                [&](OpBuilder &nb, Location, Value i, ValueRange first) {
+                  Value going = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::eq,
+                                                      first[0], chi);
+                  auto step = scf::IfOp::create(
+                      nb, loc, going,
+                      [&](OpBuilder &yb, Location) {
+                        Probe probe(yb, loc);
+                        Value failed = probe.build(*loop.getBody(), i);
+                        ok &= probe.ok;
+                        scf::YieldOp::create(
+                            yb, loc,
+                            ValueRange{arith::SelectOp::create(yb, loc, failed, i, chi)});
+                      },
+                      [&](OpBuilder &eb, Location) {
+                        scf::YieldOp::create(eb, loc, first);
+                      });
+                  scf::YieldOp::create(nb, loc, step.getResults());
+                });
+            return scan.getResult(0);
+          };
+          // 1. In parallel, whether each chunk has a failure: an or over its
+          // iterations, without early exit, so that LLVM can vectorise the
+          // common case (one check per iteration, straight-line code).
           scf::ParallelOp::create(
               tb, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
               [&](OpBuilder &pb, Location, ValueRange ivs) {
                 auto [clo, chi] = range(pb, ivs[0]);
-                auto scan = scf::ForOp::create(
-                    pb, loc, clo, chi, one, ValueRange{chi},
-                    [&](OpBuilder &nb, Location, Value i, ValueRange first) {
-                      Value going = arith::CmpIOp::create(
-                          nb, loc, arith::CmpIPredicate::eq, first[0], chi);
-                      auto step = scf::IfOp::create(
-                          nb, loc, going,
-                          [&](OpBuilder &yb, Location) {
-                            Probe probe(yb, loc);
-                            Value failed = probe.build(*loop.getBody(), i);
-                            ok &= probe.ok;
-                            scf::YieldOp::create(yb, loc,
-                                                 ValueRange{arith::SelectOp::create(
-                                                     yb, loc, failed, i, chi)});
-                          },
-                          [&](OpBuilder &eb, Location) {
-                            scf::YieldOp::create(eb, loc, first);
-                          });
-                      scf::YieldOp::create(nb, loc, step.getResults());
+                Value none = arith::ConstantOp::create(pb, loc, pb.getBoolAttr(false));
+                auto any = scf::ForOp::create(
+                    pb, loc, clo, chi, one, ValueRange{none},
+                    [&](OpBuilder &nb, Location, Value i, ValueRange seen) {
+                      Probe probe(nb, loc);
+                      Value failed = probe.build(*loop.getBody(), i);
+                      ok &= probe.ok;
+                      scf::YieldOp::create(
+                          nb, loc,
+                          ValueRange{arith::OrIOp::create(nb, loc, seen[0], failed)});
                     });
-                memref::StoreOp::create(pb, loc, scan.getResult(0), stops, ivs[0]);
+                memref::StoreOp::create(
+                    pb, loc, arith::SelectOp::create(pb, loc, any.getResult(0), clo, chi),
+                    stops, ivs[0]);
               });
+          // 2. The first chunk with a failure, then its first failing
+          // iteration (one chunk, sequentially).
           Value no = arith::ConstantOp::create(tb, loc, tb.getBoolAttr(false));
           auto pick = scf::ForOp::create(
-              tb, loc, zero, chunks, one, ValueRange{hi, no},
+              tb, loc, zero, chunks, one, ValueRange{chunks, no},
               [&](OpBuilder &nb, Location, Value c, ValueRange it) {
                 auto [clo, chi] = range(nb, c);
                 (void)clo;
@@ -336,11 +359,20 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
                         arith::ConstantOp::create(nb, loc, nb.getBoolAttr(true))));
                 scf::YieldOp::create(
                     nb, loc,
-                    ValueRange{arith::SelectOp::create(nb, loc, take, stop, it[0]),
+                    ValueRange{arith::SelectOp::create(nb, loc, take, c, it[0]),
                                arith::OrIOp::create(nb, loc, it[1], bad)});
               });
+          auto exact = scf::IfOp::create(
+              tb, loc, pick.getResult(1),
+              [&](OpBuilder &yb, Location) {
+                auto [clo, chi] = range(yb, pick.getResult(0));
+                scf::YieldOp::create(yb, loc, ValueRange{firstIn(yb, clo, chi)});
+              },
+              [&](OpBuilder &eb, Location) {
+                scf::YieldOp::create(eb, loc, ValueRange{hi});
+              });
           memref::DeallocOp::create(tb, loc, stops);
-          scf::YieldOp::create(tb, loc, ValueRange{pick.getResult(0)});
+          scf::YieldOp::create(tb, loc, exact.getResults());
         },
         // Not probed: nothing may run without its checks.
         [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, ValueRange{lo}); });

@@ -39,22 +39,27 @@ module {
     return
   }
   // A map whose body checks an index: from the cutoff, a parallel read-only
-  // pass finds the first failing iteration K (its check, then the rest of
-  // the iteration only where it passed; no store); the map runs in parallel
-  // chunks without checks over [lb, K), and the checked loop from K raises.
-  // Below the cutoff K = lb: all of it is the checked loop.
+  // pass marks the chunks where a check fails (an or over the chunk: its
+  // checks in program order, the rest of the iteration only where they
+  // passed, no store); the first such chunk is then probed alone for its
+  // first failing iteration K. The map runs in parallel chunks without checks
+  // over [lb, K), and the checked loop from K raises. Below the cutoff
+  // K = lb: all of it is the checked loop.
   // CHECK-LABEL: func.func @gather
   // CHECK: %[[K:.*]] = scf.if %{{.*}} -> (index) {
   // CHECK:   %[[STOPS:.*]] = memref.alloc(%{{.*}}) : memref<?xindex>
   // CHECK:   scf.parallel
-  // CHECK:     scf.for %[[I:.*]] = {{.*}} iter_args(%[[FIRST:.*]] = %{{.*}}) -> (index) {
+  // CHECK:     %[[ANY:.*]] = scf.for %[[I:[^ ]*]] = {{.*}} -> (i1) {
   // CHECK:       memref.load %arg1[%[[I]]]
   // CHECK:       %[[FAILS:.*]] = arith.cmpi uge
-  // CHECK:       %[[F:.*]] = scf.if %[[FAILS]] -> (i1) {
   // CHECK-NOT:   memref.store
-  // CHECK:       arith.select %[[F]], %[[I]], %{{.*}} : index
-  // CHECK:     memref.store %{{.*}}, %[[STOPS]]
-  // CHECK:   scf.for {{.*}} -> (index, i1)
+  // CHECK:       arith.ori
+  // CHECK:     %[[MARK:.*]] = arith.select %[[ANY]], %{{.*}}, %{{.*}} : index
+  // CHECK:     memref.store %[[MARK]], %[[STOPS]]
+  // CHECK:   %[[PICK:.*]]:2 = scf.for {{.*}} -> (index, i1)
+  // CHECK:   scf.if %[[PICK]]#1 -> (index) {
+  // CHECK:     scf.for %[[J:[^ ]*]] = {{.*}} -> (index) {
+  // CHECK:       arith.select %{{.*}}, %[[J]], %{{.*}} : index
   // CHECK:   memref.dealloc %[[STOPS]]
   // CHECK: } else {
   // CHECK-NEXT: scf.yield %c0 : index
