@@ -5,7 +5,8 @@
 // result is what running all of the first and then all of the second gives,
 // because every memref both touch (one writing) is accessed only at the same
 // iteration-owned element, the elements of a fold read nothing the other op
-// writes, and nothing can raise.
+// writes (except a value a map before it stores at the same iteration, which
+// the fused element computes itself), and nothing can raise.
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
@@ -149,9 +150,101 @@ llvm::SmallPtrSet<Value, 8> writtenBy(ArrayRef<Access> accesses) {
   return w;
 }
 
+/// Where map `a` stores to `m` exactly once, in its body's block, at [i] of
+/// its iteration i, a value computed there by ops without regions from i
+/// and from loads of memory in `unwritten` only: that store, else null. A
+/// fold after `a` that reads m[i] in its element may compute that value
+/// instead (store-to-load forwarding), since running all of `a` first leaves
+/// exactly it in m[i].
+memref::StoreOp forwardableStore(Operation *a, Value m,
+                                 function_ref<bool(Value)> unwritten) {
+  auto map = dyn_cast<MapOp>(a);
+  if (!map)
+    return {};
+  Block &body = map.getBody().front();
+  Value iv = body.getArgument(0);
+  memref::StoreOp only;
+  int stores = 0;
+  map.getBody().walk([&](memref::StoreOp st) {
+    if (st.getMemRef() == m) {
+      ++stores;
+      only = st;
+    }
+  });
+  if (stores != 1 || only->getBlock() != &body || only.getIndices().size() != 1 ||
+      only.getIndices()[0] != iv)
+    return {};
+  // The stored value's slice in the body.
+  SmallVector<Value> work{only.getValue()};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() == &body && arg != iv)
+        return {};
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (!map->isAncestor(def))
+      continue; // defined outside the map
+    if (def->getBlock() != &body || def->getNumRegions() || mayFault(def))
+      return {};
+    if (auto l = dyn_cast<memref::LoadOp>(def)) {
+      if (!unwritten(l.getMemRef()))
+        return {};
+    } else if (!isMemoryEffectFree(def)) {
+      return {};
+    }
+    if (seen.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  return only;
+}
+
+/// Replaces, in `element` (a fold's element region, iteration index its
+/// first argument), every load of a memref in `forwarded` at [i] by the
+/// value map `a` stores there (forwardableStore), computed anew.
+void forwardStores(Operation *a, Region &element, ArrayRef<Value> forwarded) {
+  Block &entry = element.front();
+  Value i = entry.getArgument(0);
+  SmallVector<memref::LoadOp> loads;
+  element.walk([&](memref::LoadOp l) {
+    if (llvm::is_contained(forwarded, l.getMemRef()) && l.getIndices().size() == 1 &&
+        l.getIndices()[0] == i)
+      loads.push_back(l);
+  });
+  auto map = cast<MapOp>(a);
+  Block &body = map.getBody().front();
+  for (memref::LoadOp l : loads) {
+    memref::StoreOp st;
+    map.getBody().walk([&](memref::StoreOp s) {
+      if (s.getMemRef() == l.getMemRef())
+        st = s;
+    });
+    // The slice, in the body's order.
+    llvm::SetVector<Operation *> slice;
+    SmallVector<Value> work{st.getValue()};
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      if (def && def->getBlock() == &body && slice.insert(def))
+        llvm::append_range(work, def->getOperands());
+    }
+    SmallVector<Operation *> ordered(slice.begin(), slice.end());
+    llvm::sort(ordered, [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+    OpBuilder b(l);
+    IRMapping m;
+    m.map(body.getArgument(0), i);
+    for (Operation *op : ordered)
+      b.clone(*op, m);
+    l.getResult().replaceAllUsesWith(m.lookupOrDefault(st.getValue()));
+    l.erase();
+  }
+}
+
 /// Running all of `a` and then all of `b` may be replaced by running
-/// iteration i of both before iteration i + 1.
-bool legalToFuse(Operation *a, Operation *b) {
+/// iteration i of both before iteration i + 1. `forward` gets the memrefs
+/// whose stores in `a` the fused element must compute (forwardableStore).
+bool legalToFuse(Operation *a, Operation *b, SmallVector<Value> *forward = nullptr) {
   if (!sameBound(a->getOperand(0), b->getOperand(0)) ||
       !sameBound(a->getOperand(1), b->getOperand(1)) || reverseOf(a) != reverseOf(b))
     return false;
@@ -171,9 +264,17 @@ bool legalToFuse(Operation *a, Operation *b) {
   for (const Access &x : accA)
     if (x.inElement && wb.contains(x.memref))
       return false;
-  for (const Access &x : accB)
-    if (x.inElement && wa.contains(x.memref))
+  // Unless `a` is a map whose store b's element may compute instead.
+  auto unwritten = [&](Value m) { return !wa.contains(m) && !wb.contains(m); };
+  SmallVector<Value> forwarded;
+  for (const Access &x : accB) {
+    if (!x.inElement || !wa.contains(x.memref))
+      continue;
+    bool atI = !x.write && x.indices.size() == 1 && x.indices[0] == x.iv;
+    if (!atI || wb.contains(x.memref) || !forwardableStore(a, x.memref, unwritten))
       return false;
+    forwarded.push_back(x.memref);
+  }
   // Shared memory with a write: the same iteration-owned element in both.
   llvm::SetVector<Value> shared;
   for (const Access &x : accA)
@@ -199,6 +300,8 @@ bool legalToFuse(Operation *a, Operation *b) {
     if (!owned)
       return false;
   }
+  if (forward)
+    *forward = std::move(forwarded);
   return true;
 }
 
@@ -291,7 +394,7 @@ SmallVector<Attribute> fusedList(Operation *op, Builder &b) {
   return {b.getStringAttr(s)};
 }
 
-Operation *fuse(Operation *a, Operation *b) {
+Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
   Parts pa(a), pb(b);
   Location loc = FusedLoc::get(a->getContext(), {a->getLoc(), b->getLoc()});
   OpBuilder ob(a);
@@ -353,6 +456,8 @@ Operation *fuse(Operation *a, Operation *b) {
         if (p->element)
           llvm::append_range(out, inlineRegion(rb, *p->element, blk->getArgument(0)));
       YieldOp::create(rb, loc, out);
+      if (!forwarded.empty())
+        forwardStores(a, *element, forwarded);
     }
     auto buildCombine = [&](Region &region, bool useStep) {
       SmallVector<Type> args(accTypes);
@@ -448,13 +553,14 @@ Operation *fuseWithNext(Operation *a) {
     for (Operation *y = a->getNextNode(); ok && y != b; y = y->getNextNode())
       if (!needed.contains(y) && !commutes(y, b))
         ok = false;
-    if (!ok || !legalToFuse(a, b))
+    SmallVector<Value> forwarded;
+    if (!ok || !legalToFuse(a, b, &forwarded))
       continue;
     SmallVector<Operation *> hoist(needed.begin(), needed.end());
     llvm::sort(hoist, [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
     for (Operation *y : hoist)
       y->moveBefore(a);
-    return fuse(a, b);
+    return fuse(a, b, forwarded);
   }
   return nullptr;
 }

@@ -67,12 +67,18 @@ func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {
 
 // -----
 
-// The scan's element reads tmp, which the map writes: the element would run
-// before the map's store of the same iteration, and other iterations' values
-// were all there before. Not fused.
+// The reduction's element reads tmp[i], which the map writes: in one loop
+// the element would run before the map's store of the same iteration. The
+// fused element computes the stored value (v[i]) itself instead, and the
+// store stays in the fused op's body: a scan.
 // CHECK-LABEL: func.func @element_reads_written
-// CHECK: seqfuse.map
-// CHECK: seqfuse.reduce
+// CHECK-NOT: seqfuse.map
+// CHECK: seqfuse.scan {{.*}} element {
+// CHECK-NEXT: ^bb0(%[[I:.*]]: index):
+// CHECK-NEXT: %[[X:.*]] = memref.load %arg0[%[[I]]]
+// CHECK-NEXT: seqfuse.yield %[[X]] : f32
+// CHECK: } body {
+// CHECK: memref.store %{{.*}}, %arg1[
 func.func @element_reads_written(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> f32 {
   %c0 = arith.constant 0 : index
   %n = memref.dim %v, %c0 : memref<?xf32>
@@ -171,5 +177,87 @@ func.func @across(%v: memref<8xf32>, %a: memref<8xf32>, %t: memref<8xf32>, %b: m
     memref.store %x, %b[%i] : memref<8xf32>
     seqfuse.yield
   }
+  return
+}
+
+// -----
+
+// A scan whose element reads y[i], which the map before it writes at the same
+// iteration: the fused element computes the stored value itself (store-to-load
+// forwarding: running all of the map first leaves exactly it in y[i]), and
+// the map's store stays in the body.
+// CHECK-LABEL: func.func @forward
+// CHECK-NOT: seqfuse.map
+// CHECK: seqfuse.scan {{.*}} element {
+// CHECK-NEXT: ^bb0(%[[I:.*]]: index):
+// CHECK-NEXT: %[[X:.*]] = memref.load %arg0[%[[I]]]
+// CHECK-NEXT: %[[M:.*]] = arith.mulf %[[X]], %{{.*}} : f32
+// CHECK-NEXT: %[[A:.*]] = arith.addf %[[M]], %{{.*}} : f32
+// CHECK-NEXT: seqfuse.yield %[[A]] : f32
+// CHECK: } body {
+// CHECK: memref.store %{{.*}}, %arg1[
+// CHECK: memref.store %{{.*}}, %arg2[
+// CHECK: fused = ["map at a.cpp:3", "scan at a.cpp:4"]
+func.func @forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf32> {seqfuse.dims = ["n#0"]}, %c: memref<?xf32> {seqfuse.dims = ["n#0"]}) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %half = arith.constant 0.5 : f32
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    %m = arith.mulf %x, %half : f32
+    %a = arith.addf %m, %one : f32
+    memref.store %a, %y[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:3"}
+  %r = seqfuse.scan %c0 to %n init(%zero : f32) element {
+  ^bb0(%i: index):
+    %e = memref.load %y[%i] : memref<?xf32>
+    seqfuse.yield %e : f32
+  } combiner {
+  ^bb0(%p: f32, %q: f32):
+    %s = arith.addf %p, %q : f32
+    seqfuse.yield %s : f32
+  } body {
+  ^bb0(%i: index, %acc: f32):
+    memref.store %acc, %c[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = "add"} -> f32
+  return
+}
+
+// -----
+
+// The same, but the map's value reads what the scan writes (c): not forwarded,
+// not fused.
+// CHECK-LABEL: func.func @no_forward
+// CHECK: seqfuse.map
+// CHECK: seqfuse.scan
+// CHECK-NOT: fused
+func.func @no_forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf32> {seqfuse.dims = ["n#0"]}, %c: memref<?xf32> {seqfuse.dims = ["n#0"]}) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %zero = arith.constant 0.0 : f32
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %c[%i] : memref<?xf32>
+    memref.store %x, %y[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:3"}
+  %r = seqfuse.scan %c0 to %n init(%zero : f32) element {
+  ^bb0(%i: index):
+    %e = memref.load %y[%i] : memref<?xf32>
+    seqfuse.yield %e : f32
+  } combiner {
+  ^bb0(%p: f32, %q: f32):
+    %s = arith.addf %p, %q : f32
+    seqfuse.yield %s : f32
+  } body {
+  ^bb0(%i: index, %acc: f32):
+    memref.store %acc, %c[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = "add"} -> f32
   return
 }

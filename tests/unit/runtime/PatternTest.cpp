@@ -658,10 +658,49 @@ TEST(Fusion, NeighbouringLoopsOverTheSameRange) {
   EXPECT_EQ(differential(p), 0);
 }
 
+TEST(Fusion, AFoldReadingWhatAMapWroteComputesItInItsElement) {
+  // y[i] = 0.5*v[i] + 1; acc += y[i]; c[i] = acc: one pass, whose element
+  // computes 0.5*v[i] + 1 (the value the map leaves in y[i]) and whose body
+  // stores y[i] and c[i].
+  Program p("fuse_forward");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto y = p.output<float>("y", {n});
+  auto c = p.output<float>("c", {n});
+  auto k = p.input<int32_t>("k", {n});
+  auto z = p.output<int32_t>("z", {n});
+  auto total = p.output<int32_t>("total", {1});
+  auto acc = p.state<float>("acc", 0.0f);
+  auto s = p.state<int32_t>("s", 0);
+  loop(0, n, [&](Var i) { y[i] = 0.5f * v[i] + 1.0f; });
+  loop(0, n, [&](Var i) {
+    acc += y[i];
+    c[i] = acc;
+  });
+  loop(0, n, [&](Var i) { z[i] = k[i] * 3; });
+  loop(0, n, [&](Var i) { s ^= z[i]; }); // integer: exact in any grouping
+  total[0] = s;
+  Kernel kernel = compile(p);
+  std::vector<Remark> f = fusions(kernel);
+  ASSERT_EQ(f.size(), 1u) << kernel.reportText();
+  std::string ir = kernel.ir(Stage::Fused);
+  EXPECT_EQ(count(ir, "seqfuse.map"), 0) << ir;
+  EXPECT_EQ(count(ir, "seqfuse.scan"), 1) << ir;
+  for (int threads : {1, 2, 4, 7}) {
+    GenOptions o;
+    o.sizes = {0, 1, 2, 15, 16, 17, 63, 64, 65, 300, 4097};
+    o.numThreads = threads;
+    o.parallelChunk = 16;
+    o.trials = 12;
+    EXPECT_EQ(differential(p, o), 0);
+  }
+}
+
 TEST(Fusion, RefusedWhereTheOrderWouldShow) {
   // Each pair below must not fuse: the second reads another iteration's
-  // element of what the first writes, a fold's element reads what the other
-  // writes, the ranges differ, or something can raise.
+  // element of what the first writes, the ranges differ, or something can
+  // raise (b[i] = a[i + 1] may: so the reduction after it, whose element
+  // reads a[i], cannot be reached from the first map).
   Program p("fuse_refused");
   auto n = p.dim("n");
   auto v = p.input<float>("v", {n});
@@ -673,7 +712,7 @@ TEST(Fusion, RefusedWhereTheOrderWouldShow) {
   auto acc = p.state<float>("acc", 0.0f);
   loop(0, n, [&](Var i) { a[i] = v[i] + 1.0f; });
   loop(0, n - 1, [&](Var i) { b[i] = a[i + 1]; });     // other element, other range
-  loop(0, n, [&](Var i) { acc += a[i]; });             // element reads a
+  loop(0, n, [&](Var i) { acc += a[i]; });             // behind a map that may raise
   loop(1, n, [&](Var i) { c[i] = v[i]; });             // other range
   loop(0, n, [&](Var i) { c[i] = c[i] + v[idx[i]]; }); // may raise
   out[0] = acc;

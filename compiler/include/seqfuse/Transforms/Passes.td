@@ -403,7 +403,11 @@ def FusePatternsPass : Pass<"seqfuse-fuse-patterns"> {
        one dimension, the same expression in every access), so iteration i of
        the second sees exactly what iteration i of the first left there;
      * the elements of a fold never read a memref the other op writes (they
-       are evaluated before the bodies);
+       are evaluated before the bodies), except `m[i]` where the first op is
+       a map that stores `m[i]` once, in its body, a value computed from `i`
+       and memory neither op writes: the fused element computes that value
+       itself (store-to-load forwarding; the store stays in the body), so a
+       map feeding a scan runs as one pass;
      * nothing in either can raise (fusing would change which writes precede
        an error), as for loop distribution.
     map + map gives a map; map + fold puts the map's body into the fold's
