@@ -105,6 +105,10 @@ for name, what in (("Cummax", "running max f32"), ("Cumprod", "running product f
             continue
         print(f"                  2^{lg:<3d} |          {ratio(exact(f'BM_Plain{name}/{lg}'), ours)}"
               f"  {ratio(exact(f'BM_MemcpyBytes/{lg}'), ours)}  {ratio(exact(f'BM_Torch{name}/{lg}'), ours)}")
+for lg in (22, 24):
+    x = exact(f"BM_SeqfuseSegMax/{lg}")
+    if x is not None:
+        print(f"segmented running max f32, 2^{lg}: {ratio(exact(f'BM_PlainSegMax/{lg}'), x)} its plain -O3 loop")
 # Scatters and histograms (private copies where the target is small beside
 # the loop, else the loop): speed-ups over the plain -O3 loop and libtorch's
 # op (index_add_, scatter_) on all threads.

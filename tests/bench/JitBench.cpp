@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <vector>
 
 using namespace seqfuse;
@@ -432,6 +433,52 @@ BENCHMARK(BM_SeqfuseCumprod)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PlainCumprod)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
+/// A segmented running max: m = start[i] ? v[i] : max(m, v[i]); out[i] = m.
+/// Segments start every 1000 elements or so (pseudo-random flags).
+std::vector<char> segmentStarts(int64_t n) {
+  std::vector<char> f(n);
+  uint64_t x = 88172645463325252ull;
+  for (int64_t i = 0; i < n; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    f[i] = (x % 1000) == 0;
+  }
+  return f;
+}
+
+void BM_SeqfuseSegMax(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  Program p("bench_segmax");
+  auto nn = p.dim("n");
+  auto v = p.input<float>("v", {nn});
+  auto start = p.input<bool>("start", {nn});
+  auto out = p.output<float>("out", {nn});
+  auto m = p.state<float>("m", -std::numeric_limits<float>::infinity());
+  loop(0, nn, [&](Var i) {
+    if_(start[i], [&] { m = v[i]; }).else_([&] { m = max(m, v[i]); });
+    out[i] = m;
+  });
+  Kernel k = compile(p);
+  std::vector<float> vs = ramp(n, 0.01f), os(n);
+  std::vector<char> fs = segmentStarts(n);
+  std::span<const bool> flags(reinterpret_cast<const bool *>(fs.data()), fs.size());
+  timeLoop(state, n, 9, os.data(), [&] { k(vs, flags, os); });
+}
+BENCHMARK(BM_SeqfuseSegMax)->Arg(22)->Arg(24)->Unit(benchmark::kMicrosecond);
+
+void BM_PlainSegMax(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> vs = ramp(n, 0.01f), os(n);
+  std::vector<char> fs = segmentStarts(n);
+  timeLoop(state, n, 9, os.data(), [&] {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < n; ++i) {
+      m = fs[i] ? vs[i] : std::max(m, vs[i]);
+      os[i] = m;
+    }
+  });
+}
+BENCHMARK(BM_PlainSegMax)->Arg(22)->Arg(24)->Unit(benchmark::kMicrosecond);
 
 //===----------------------------------------------------------------------===//
 // Scatters on threads: an f32 histogram h[bin[i]] += w[i] into 2^8 or 2^20
