@@ -264,6 +264,30 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
     });
   }
 
+  /// The fixed chunks of [lo, hi): `trip` iterations, `big` when there are
+  /// at least `cutoff`, chunk c over range(c).
+  struct Chunks {
+    Value lo, hi, zero, one, size, trip, big;
+    std::pair<Value, Value> range(OpBuilder &b, Location loc, Value c) const {
+      Value clo =
+          arith::AddIOp::create(b, loc, lo, arith::MulIOp::create(b, loc, c, size));
+      Value chi =
+          arith::MinSIOp::create(b, loc, arith::AddIOp::create(b, loc, clo, size), hi);
+      return {clo, chi};
+    }
+  };
+  Chunks chunksOf(OpBuilder &b, Location loc, Value lo, Value hi) {
+    Chunks c{lo, hi, {}, {}, {}, {}, {}};
+    c.zero = arith::ConstantIndexOp::create(b, loc, 0);
+    c.one = arith::ConstantIndexOp::create(b, loc, 1);
+    c.size = arith::ConstantIndexOp::create(b, loc, chunk);
+    c.trip =
+        arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo), c.zero);
+    c.big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c.trip,
+                                  arith::ConstantIndexOp::create(b, loc, cutoff));
+    return c;
+  }
+
   /// Builds, before `at`, the first iteration in [lo, hi) at which a check
   /// of `loop`'s body fails (hi where none does): a parallel read-only pass
   /// over fixed chunks when hi - lo >= cutoff, else lo (not probed: every
@@ -273,27 +297,16 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
   Value firstFailure(Operation *at, Value lo, Value hi, scf::ForOp loop) {
     OpBuilder b(at);
     Location loc = loop.getLoc();
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value size = arith::ConstantIndexOp::create(b, loc, chunk);
-    Value trip =
-        arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo), zero);
-    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
-                                      arith::ConstantIndexOp::create(b, loc, cutoff));
+    Chunks ch = chunksOf(b, loc, lo, hi);
+    Value zero = ch.zero, one = ch.one, size = ch.size, trip = ch.trip;
     bool ok = true;
     auto branch = scf::IfOp::create(
-        b, loc, big,
+        b, loc, ch.big,
         [&](OpBuilder &tb, Location) {
           Value chunks = arith::CeilDivSIOp::create(tb, loc, trip, size);
           auto dyn = MemRefType::get({ShapedType::kDynamic}, tb.getIndexType());
           Value stops = memref::AllocOp::create(tb, loc, dyn, ValueRange{chunks});
-          auto range = [&](OpBuilder &x, Value c) -> std::pair<Value, Value> {
-            Value clo =
-                arith::AddIOp::create(x, loc, lo, arith::MulIOp::create(x, loc, c, size));
-            Value chi = arith::MinSIOp::create(
-                x, loc, arith::AddIOp::create(x, loc, clo, size), hi);
-            return {clo, chi};
-          };
+          auto range = [&](OpBuilder &x, Value c) { return ch.range(x, loc, c); };
           // The first failing iteration in [clo, chi), else chi: a loop that
           // stops probing at the first failure.
           auto firstIn = [&](OpBuilder &x, Value clo, Value chi) -> Value {
@@ -464,28 +477,18 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
   void parallelize(scf::ForOp loop) {
     OpBuilder b(loop);
     Location loc = loop.getLoc();
-    Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value size = arith::ConstantIndexOp::create(b, loc, chunk);
-    Value trip =
-        arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
-    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, trip,
-                                      arith::ConstantIndexOp::create(b, loc, cutoff));
-    auto branch = scf::IfOp::create(b, loc, TypeRange{}, big, /*withElseRegion=*/true);
+    Chunks ch = chunksOf(b, loc, loop.getLowerBound(), loop.getUpperBound());
+    auto branch = scf::IfOp::create(b, loc, TypeRange{}, ch.big, /*withElseRegion=*/true);
     // else: the loop as it is.
     loop->moveBefore(branch.elseBlock()->getTerminator());
     // then: one scf.parallel iteration per chunk, each a loop over its range.
     OpBuilder tb = branch.getThenBodyBuilder();
-    Value chunks = arith::CeilDivSIOp::create(tb, loc, trip, size);
+    Value chunks = arith::CeilDivSIOp::create(tb, loc, ch.trip, ch.size);
     auto par = scf::ParallelOp::create(
-        tb, loc, ValueRange{zero}, ValueRange{chunks}, ValueRange{one},
+        tb, loc, ValueRange{ch.zero}, ValueRange{chunks}, ValueRange{ch.one},
         [&](OpBuilder &pb, Location l, ValueRange ivs) {
-          Value lo = arith::AddIOp::create(pb, l, lb,
-                                           arith::MulIOp::create(pb, l, ivs[0], size));
-          Value hi =
-              arith::MinSIOp::create(pb, l, arith::AddIOp::create(pb, l, lo, size), ub);
-          auto inner = scf::ForOp::create(pb, l, lo, hi, one);
+          auto [lo, hi] = ch.range(pb, l, ivs[0]);
+          auto inner = scf::ForOp::create(pb, l, lo, hi, ch.one);
           IRMapping m;
           m.map(loop.getInductionVar(), inner.getInductionVar());
           OpBuilder ib = OpBuilder::atBlockBegin(inner.getBody());
