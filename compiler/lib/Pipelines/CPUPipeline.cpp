@@ -53,6 +53,8 @@ void seqfuse::addCheckedStage(OpPassManager &pm, const PipelineConfig &config) {
   lower.parallelScatters = true;
   lower.chunk = foldChunk;
   lower.cutoff = 4 * foldChunk;
+  // Scans of one accumulator step 8 iterations at a time in registers.
+  lower.simd = 8;
   pm.addPass(createLowerPatternsPass(lower));
   // Checked mode: every index not provably in range raises IndexError.
   if (config.checked)

@@ -2,6 +2,9 @@
 // The chunk loops' direct indices are proven in range: no check is inserted,
 // and seqfuse-parallelize-maps keeps the parallel form and records it.
 // RUN: seqfuse-opt --seqfuse-lower-patterns="parallel-folds=1" --seqfuse-insert-runtime-checks --seqfuse-parallelize-maps --split-input-file %s | FileCheck %s --check-prefix=KEPT
+// With simd=8, scans of one accumulator step 8 iterations at a time in
+// registers (lanes of 16 iterations here).
+// RUN: seqfuse-opt --seqfuse-lower-patterns="parallel-folds=1 chunk=64 group=4 cutoff=256 simd=8" --split-input-file %s | FileCheck %s --check-prefix=SIMD
 // The whole pipeline takes it to OpenMP and the LLVM dialect.
 // RUN: seqfuse-opt --seqfuse-cpu-pipeline --split-input-file %s | FileCheck %s --check-prefix=LLVM
 
@@ -40,6 +43,27 @@
 // KEPT-NOT: seqfuse_rt_check_failed
 // KEPT-NOT: seqfuse.lowered =
 // LLVM: omp.parallel
+// The in-register step: one vector.load of the 8 elements, Sklansky's tree
+// (step 1: odd lanes take the lane before; step 2: lanes 2-3 and 6-7 take
+// lane 1 and 5; step 4: lanes 4-7 take lane 3), each step's combine masked
+// by a select, the lane's carry broadcast and combined in front, and the body
+// once per lane in order.
+// SIMD-LABEL: func.func @cumsum_i32
+// SIMD: scf.parallel
+// SIMD: scf.parallel
+// SIMD: scf.for %{{.*}} = %{{.*}} to %c16 step %c8
+// SIMD: %[[E:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<?xi32>, vector<8xi32>
+// SIMD: %[[S1:.*]] = vector.shuffle %[[E]], %[[E]] [0, 0, 2, 2, 4, 4, 6, 6]
+// SIMD: %[[C1:.*]] = arith.addi %[[S1]], %[[E]] : vector<8xi32>
+// SIMD: %[[E1:.*]] = arith.select %{{.*}}, %[[C1]], %[[E]] : vector<8xi1>, vector<8xi32>
+// SIMD: vector.shuffle %[[E1]], %[[E1]] [0, 1, 1, 1, 4, 5, 5, 5]
+// SIMD: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 3, 3, 3, 3]
+// SIMD: %[[B:.*]] = vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// SIMD: %[[R:.*]] = arith.addi %[[B]], %{{.*}} : vector<8xi32>
+// SIMD: %[[L0:.*]] = vector.extract %[[R]][0] : i32 from vector<8xi32>
+// SIMD-NEXT: memref.store %[[L0]], %{{.*}}[%{{.*}}] {seqfuse.in_bounds} : memref<?xi32>
+// SIMD-COUNT-7: vector.extract %[[R]]
+// SIMD: 8 iterations at a time in registers: a log-step scan of their elements, combined after the carry
 func.func @cumsum_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi32> {seqfuse.dims = ["n"]}) -> i32 {
   %c0 = arith.constant 0 : index
   %n = memref.dim %v, %c0 : memref<?xi32>
@@ -144,4 +168,64 @@ func.func @argmax_reverse(%v: memref<?xi64>) -> (i64, index) {
     seqfuse.yield %nk, %nat : i64, index
   } {reverse, kind = "argmax", at = "a.cpp:20"} -> i64, index
   return %r#0, %r#1 : i64, index
+}
+
+// -----
+
+// A reverse running max over floats: the 8 elements are loaded from the
+// lowest iteration and reversed, so lane j is iteration i0 - j.
+// SIMD-LABEL: func.func @runmax_reverse
+// SIMD: %[[V:.*]] = vector.load %{{.*}}[%{{.*}}] : memref<?xf32>, vector<8xf32>
+// SIMD: vector.shuffle %[[V]], %[[V]] [7, 6, 5, 4, 3, 2, 1, 0]
+// SIMD: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+func.func @runmax_reverse(%v: memref<?xf32> {seqfuse.dims = ["n"]}, %out: memref<?xf32> {seqfuse.dims = ["n"]}) -> f32 {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %low = arith.constant 0xFF800000 : f32
+  %r = seqfuse.scan %c0 to %n init(%low : f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    seqfuse.yield %x : f32
+  } combiner {
+  ^bb0(%acc: f32, %x: f32):
+    %m = arith.maximumf %acc, %x : f32
+    seqfuse.yield %m : f32
+  } body {
+  ^bb0(%i: index, %acc: f32):
+    memref.store %acc, %out[%i] : memref<?xf32>
+    seqfuse.yield
+  } {reverse, kind = "max", identity = [0xFF800000 : f32], at = "a.cpp:30"} -> f32
+  return %r : f32
+}
+
+// -----
+
+// Two accumulators (an affine pair): the log-step would compose both slots
+// where the loop's step updates one, which measured slower; scalar lanes.
+// SIMD-LABEL: func.func @affine_pair
+// SIMD-NOT: vector.
+// SIMD: 4 lanes of 16 per thread
+// SIMD-SAME: then each lane's loop from its carry
+func.func @affine_pair(%a: memref<?xf32> {seqfuse.dims = ["n"]}, %b: memref<?xf32> {seqfuse.dims = ["n"]}, %out: memref<?xf32> {seqfuse.dims = ["n"]}) -> f32 {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %a, %c0 : memref<?xf32>
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %r:2 = seqfuse.scan %c0 to %n init(%one, %zero : f32, f32) element {
+  ^bb0(%i: index):
+    %x = memref.load %a[%i] : memref<?xf32>
+    %y = memref.load %b[%i] : memref<?xf32>
+    seqfuse.yield %x, %y : f32, f32
+  } combiner {
+  ^bb0(%pa: f32, %pb: f32, %xa: f32, %xb: f32):
+    %na = arith.mulf %xa, %pa : f32
+    %t = arith.mulf %xa, %pb : f32
+    %nb = arith.addf %t, %xb : f32
+    seqfuse.yield %na, %nb : f32, f32
+  } body {
+  ^bb0(%i: index, %sa: f32, %sb: f32):
+    memref.store %sb, %out[%i] : memref<?xf32>
+    seqfuse.yield
+  } {kind = "affine", identity = [1.0 : f32, -0.0 : f32], fp = "reassociate", at = "a.cpp:40"} -> f32, f32
+  return %r#1 : f32
 }

@@ -198,6 +198,28 @@ std::vector<Family> families() {
          count[0] = cast<int64_t>(k);
        },
        /*checks=*/true}, // out[k]: k is a state
+      {"masked_max_from_1_f32", false,
+       [](Program
+              &p) { // from 1: lanes not aligned to 0; a bool and an int in the element
+         auto c = p.input<bool>("c");
+         auto k = p.input<int64_t>("k", {c.size(0)});
+         auto out = p.output<float>("out", {c.size(0)});
+         auto m = p.state<float>("m", -std::numeric_limits<float>::infinity());
+         loop(1, c.size(0), [&](Var i) {
+           m = max(m, select(c[i], cast<float>(k[i]), -1.5f));
+           out[i] = m;
+         });
+       }},
+      {"quotient_sum_i64", false,
+       [](Program &p) { // a division in the element: kept scalar, per lane
+         auto k = p.input<int64_t>("k");
+         auto out = p.output<int64_t>("out", {k.size(0)});
+         auto acc = p.state<int64_t>("acc", 0);
+         loop(0, k.size(0), [&](Var i) {
+           acc += k[i] / 3 - k[i] % 5;
+           out[i] = acc;
+         });
+       }},
       {"suffix_sum_i64", false,
        [](Program &p) {
          auto k = p.input<int64_t>("k");
@@ -233,6 +255,27 @@ TEST(ParallelFolds, EveryFamilyMatchesTheLoopAtEveryThreadCount) {
       if (::testing::Test::HasFailure())
         return;
     }
+  }
+}
+
+TEST(ParallelFolds, ScansOfOneAccumulatorStepEightIterationsInRegisters) {
+  for (const Family &f : families()) {
+    SCOPED_TRACE(f.name);
+    std::string text =
+        compile(make(f), Target::cpu(), Options{.checked = !f.checks}).reportText();
+    std::string name = f.name;
+    bool one = name == "sum_i32" || name == "cumsum_f32" || name == "exclusive_f64" ||
+               name == "running_max_f32" || name == "masked_max_from_1_f32" ||
+               name == "suffix_sum_i64" || name == "quotient_sum_i64";
+    bool reduction = name == "product_and_bits_i64" || name == "argmin_argmax";
+    if (one)
+      EXPECT_THAT(text,
+                  HasSubstr("then each lane from its carry 8 iterations at a time in "
+                            "registers: a log-step scan of their elements"));
+    else
+      EXPECT_THAT(text, Not(HasSubstr("in registers")));
+    if (!one && !reduction)
+      EXPECT_THAT(text, HasSubstr("then each lane's loop from its carry"));
   }
 }
 

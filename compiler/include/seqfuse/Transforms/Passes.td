@@ -85,6 +85,16 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     bit; float folds whose combiner rounds differ from it only by
     reassociation.
 
+    With `simd` = W > 1, a parallel scan of one accumulator whose combiner
+    is pure arith that maps lane by lane (a monoid, a counter) steps each
+    lane W' iterations at a time (the largest power of two <= W dividing a
+    lane's run): the W' elements as vectors (one `vector.load` per load of
+    whole bytes at `[..., %i]` proven in range, else scalar copies put
+    together), Sklansky's log-step tree over them (at step s, lanes with bit
+    s set combine the last lane of the block before), the carry broadcast
+    and combined in front, then the body on each lane in order. The tree is
+    fixed, so results still never depend on the thread count.
+
     With `parallel-scatters`, every outermost `seqfuse.scatter` and
     `seqfuse.scatter_combine` (a histogram whose combiner is one operation
     with a neutral value, and not float + or * under `strict`) gets private
@@ -120,11 +130,13 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
            "Fewest iterations a parallel fold runs in parallel">,
     Option<"lanes", "lanes", "int64_t", /*default=*/"4",
            "Runs per chunk a thread advances together (1 where chunk % lanes != 0)">,
+    Option<"simd", "simd", "int64_t", /*default=*/"1",
+           "Most iterations per in-register step of a parallel scan's lanes (1: none)">,
     Option<"parallelScatters", "parallel-scatters", "bool", /*default=*/"false",
            "Also build private-copy scatters and histograms (`group` blocks at most)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect", "mlir::vector::VectorDialect"];
 }
 
 def ParallelizeMapsPass : Pass<"seqfuse-parallelize-maps", "mlir::ModuleOp"> {
