@@ -43,8 +43,11 @@ grep -q "seqfuse .* from $prefix" "$work/configure.log" || {
   echo "FAIL: the consumer did not find seqfuse in $prefix"; exit 1; }
 cmake --build "$work/build" -j "${SEQFUSE_JOBS:-2}"
 # The installed library must be the one linked, not the build tree's.
-ldd "$work/build/consumer" | grep libseqfuse
-ldd "$work/build/consumer" | grep -q "$prefix/lib/libseqfuse.so" || {
+# ldd's output is captured first: `ldd | grep -q` under pipefail fails when
+# grep exits at its match and ldd then dies of SIGPIPE (seen in CI).
+linked=$(ldd "$work/build/consumer")
+grep libseqfuse <<< "$linked"
+grep -q "$prefix/lib/libseqfuse.so" <<< "$linked" || {
   echo "FAIL: the consumer does not load the installed libseqfuse.so"; exit 1; }
 
 echo "== run"
