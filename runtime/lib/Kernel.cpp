@@ -1,26 +1,20 @@
 //===- Kernel.cpp - compile, cache, check arguments, call -----------------===//
 //
-// compile(): program -> loop-form MLIR -> (CPU) pipeline -> JIT, through an
-// in-process cache keyed by the program's fingerprint + target + options.
+// compile(): program -> loop-form MLIR -> the stages every target shares
+// (pattern, fused, their report) -> the target's Backend (Backend.h), through
+// an in-process cache keyed by the program's fingerprint + target + options.
 // Kernel::call(): validates the arguments against the declared signature,
-// then runs the JIT code (under the check guard) or the interpreter.
+// then calls the backend's Executable.
 // IR stages other than the program text are produced on demand by replaying
 // the pipeline on the kept loop-form module, so compiling costs nothing extra.
 //
 //===----------------------------------------------------------------------===//
-#include "Guard.h"
-#include "JIT.h"
-#include "seqfuse/Analysis/Bounds.h"
-#include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
+#include "Backend.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Pipelines/Report.h"
-#include "seqfuse/Transforms/Passes.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
 #include "seqfuse/dsl/Program.h"
-#include "seqfuse/runtime/Checks.h"
-#include "seqfuse/runtime/Interpreter.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
@@ -120,9 +114,8 @@ public:
 
   std::unique_ptr<mlir::MLIRContext> context;
   mlir::OwningOpRef<mlir::ModuleOp> loopModule; // as emitted; never modified
-  mlir::OwningOpRef<mlir::ModuleOp> llvmModule; // CPU: LLVM dialect
-  std::unique_ptr<JitModule> jit;
-  std::vector<CheckSite> sites;
+  const detail::Backend *backend = nullptr;
+  std::unique_ptr<detail::Executable> executable; // destroyed before the module
   std::vector<Remark> remarks;
 
   mutable std::mutex irMutex; // the lazily produced stage texts
@@ -284,9 +277,10 @@ std::string printOp(mlir::Operation *op) {
   return s;
 }
 
-/// Runs `build`'s passes on `m`; diagnostics become a CompileError.
-void runStage(mlir::ModuleOp m, const std::string &what,
-              const std::function<void(mlir::OpPassManager &)> &build) {
+} // namespace
+
+void detail::runPasses(mlir::ModuleOp m, const std::string &what,
+                       const std::function<void(mlir::OpPassManager &)> &build) {
   mlir::PassManager pm(m->getContext());
   build(pm);
   std::string diag;
@@ -298,6 +292,19 @@ void runStage(mlir::ModuleOp m, const std::string &what,
   if (mlir::failed(pm.run(m)))
     throw CompileError("seqfuse: stage '" + what + "' failed:\n" + diag);
 }
+
+const detail::Backend &detail::backendFor(Target target) {
+  switch (target.kind) {
+  case Target::Kind::CPU:
+    return cpuBackend();
+  case Target::Kind::Interpreter:
+    return interpreterBackend();
+  }
+  throw CompileError("seqfuse: no backend for target '" + std::string(target.name()) +
+                     "'");
+}
+
+namespace {
 
 /// The pipeline's configuration for the public options: every option, or
 /// this does not compile.
@@ -323,37 +330,44 @@ PipelineConfig configOf(const Options &o) {
   return c;
 }
 
-/// The pipeline's pass stage of that name, or null (program, loop, llvm-ir
-/// and asm are not pass stages).
-const PipelineStage *passStage(Stage s) {
-  for (const PipelineStage &p : cpuStages())
-    if (stageName(s) == p.name)
-      return &p;
-  return nullptr;
-}
-
-/// Runs pass stage `s` on `m`.
-void runPassStage(mlir::ModuleOp m, Stage s, const Options &o) {
-  const PipelineStage *p = passStage(s);
-  runStage(m, p->name, [&](mlir::OpPassManager &pm) { p->addPasses(pm, configOf(o)); });
-}
-
-std::vector<CheckSite> readSites(mlir::ModuleOp m) {
-  std::vector<CheckSite> out;
-  auto arr = m->getAttrOfType<mlir::ArrayAttr>(kCheckSitesAttr);
-  if (!arr)
-    return out;
-  for (mlir::Attribute a : arr) {
-    auto d = mlir::cast<mlir::DictionaryAttr>(a);
-    CheckSite s;
-    s.kind = d.getAs<mlir::StringAttr>("kind").getValue().str();
-    s.tensor = d.getAs<mlir::StringAttr>("tensor").getValue().str();
-    s.dim = d.getAs<mlir::IntegerAttr>("dim").getInt();
-    s.file = d.getAs<mlir::StringAttr>("file").getValue().str();
-    s.line = d.getAs<mlir::IntegerAttr>("line").getInt();
-    out.push_back(std::move(s));
+/// The pass stages every target runs: pattern and fused (the CPU
+/// pipeline's first two).
+std::vector<const PipelineStage *> sharedStages() {
+  std::vector<const PipelineStage *> out;
+  for (const PipelineStage &p : cpuStages()) {
+    out.push_back(&p);
+    if (p.name == stageName(Stage::Fused))
+      break;
   }
   return out;
+}
+
+/// The pass stages of `backend`'s pipeline in order: the shared ones, then
+/// the backend's own.
+std::vector<const PipelineStage *> pipelineOf(const detail::Backend &backend) {
+  std::vector<const PipelineStage *> out = sharedStages();
+  for (const PipelineStage &p : backend.passStages())
+    out.push_back(&p);
+  return out;
+}
+
+/// Runs `backend`'s pass stages up to and including `last` on `m`.
+void runStagesThrough(mlir::ModuleOp m, const detail::Backend &backend, Stage last,
+                      const PipelineConfig &config) {
+  for (const PipelineStage *p : pipelineOf(backend)) {
+    detail::runPasses(m, p->name,
+                      [&](mlir::OpPassManager &pm) { p->addPasses(pm, config); });
+    if (p->name == stageName(last))
+      return;
+  }
+}
+
+/// Whether `s` is one of `backend`'s pass stages (the IR is replayed).
+bool isPassStage(const detail::Backend &backend, Stage s) {
+  for (const PipelineStage *p : pipelineOf(backend))
+    if (p->name == stageName(s))
+      return true;
+  return false;
 }
 
 /// The compiler's report lines as the public Remarks.
@@ -371,34 +385,27 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
   k->programText = p.str();
   k->target = target;
   k->options = options;
+  k->backend = &detail::backendFor(target);
   k->context = newContext();
   try {
     k->loopModule = emitLoopForm(p, *k->context);
   } catch (const DSLError &e) {
     throw CompileError(e.what());
   }
-  // The pattern stage runs for every target: its findings are the report.
+  // The shared stages run for every target: their findings are the report.
+  const PipelineConfig config = configOf(options);
   mlir::OwningOpRef<mlir::ModuleOp> m(k->loopModule->clone());
-  runPassStage(*m, Stage::Pattern, options);
-  std::vector<ReportLine> report = patternReport(*m);
-  runPassStage(*m, Stage::Fused, options);
-  for (ReportLine &l : fusionReport(*m))
-    report.push_back(std::move(l));
-  if (target.kind == Target::Kind::CPU) {
-    k->llvmModule = std::move(m);
-    const PipelineConfig config = configOf(options);
-    runStage(*k->llvmModule, "cpu-pipeline", [&](mlir::OpPassManager &pm) {
-      bool after = false;
-      for (const PipelineStage &stage : cpuStages()) {
-        if (after)
-          stage.addPasses(pm, config);
-        after = after || stage.name == stageName(Stage::Fused);
-      }
-    });
-    k->sites = readSites(*k->llvmModule);
-    applyAlgorithms(report, *k->llvmModule); // what the lowerings chose
-    k->jit = detail::jitCompile(*k->llvmModule, p.name, options.optLevel);
+  std::vector<ReportLine> report;
+  for (const PipelineStage *stage : sharedStages()) {
+    detail::runPasses(*m, stage->name,
+                      [&](mlir::OpPassManager &pm) { stage->addPasses(pm, config); });
+    std::vector<ReportLine> lines =
+        stage->name == stageName(Stage::Pattern) ? patternReport(*m) : fusionReport(*m);
+    for (ReportLine &l : lines)
+      report.push_back(std::move(l));
   }
+  k->executable = k->backend->compile(
+      detail::BackendInput{p.name, *k->loopModule, std::move(m), config, report});
   addRemarks(k->remarks, std::move(report));
   return k;
 }
@@ -483,22 +490,16 @@ std::string KernelImpl::stageText(Stage s) const {
   if (it != irText.end())
     return it->second;
   std::string text;
-  if (target.kind == Target::Kind::Interpreter && s != Stage::Loop) {
-    text = "// stage '" + std::string(stageName(s)) +
-           "' is not produced for target 'interpreter': it runs the loop stage\n";
-  } else if (s == Stage::LLVMIR) {
-    text = detail::emitLLVMIR(llvmModule.get(), options.optLevel);
-  } else if (s == Stage::Assembly) {
-    text = detail::emitAssembly(llvmModule.get(), options.optLevel);
+  if (!backend->produces(s)) {
+    text = "// stage '" + std::string(stageName(s)) + "' is not produced for target '" +
+           std::string(target.name()) + "': it runs the loop stage\n";
+  } else if (std::optional<std::string> own = executable->stageText(s)) {
+    text = std::move(*own);
   } else {
     // Replay the stages up to s on a copy of the loop form.
     mlir::OwningOpRef<mlir::ModuleOp> m(loopModule.get().clone());
-    for (Stage t : kStages) {
-      if (static_cast<int>(t) > static_cast<int>(s))
-        break;
-      if (passStage(t))
-        runPassStage(*m, t, options);
-    }
+    if (isPassStage(*backend, s))
+      runStagesThrough(*m, *backend, s, configOf(options));
     text = printOp(*m);
   }
   irText[static_cast<int>(s)] = text;
@@ -619,79 +620,7 @@ Options Kernel::options() const { return impl_->options; }
 
 std::string_view seqfuse::version() { return SEQFUSE_VERSION; }
 
-// libomp runs the parallel loops (stage cf: convert-scf-to-openmp).
-extern "C" int omp_get_max_threads();
-extern "C" void omp_set_num_threads(int);
-
-namespace {
-/// The threads of this call's parallel loops: Options::numThreads, else
-/// $SEQFUSE_NUM_THREADS, else every hardware thread (libomp's default). Set
-/// for the call only: the caller's own OpenMP setting is restored after.
-struct ThreadCount {
-  int saved = 0;
-  explicit ThreadCount(int requested) {
-    static const int fromEnv = [] {
-      const char *e = std::getenv("SEQFUSE_NUM_THREADS");
-      return e ? std::atoi(e) : 0;
-    }();
-    int n = requested > 0 ? requested : fromEnv;
-    if (n > 0) {
-      saved = omp_get_max_threads();
-      omp_set_num_threads(n);
-    }
-  }
-  ~ThreadCount() {
-    if (saved > 0)
-      omp_set_num_threads(saved);
-  }
-};
-} // namespace
-
 void Kernel::call(std::span<const Arg> args) const {
-  const KernelImpl &k = *impl_;
-  k.validate(args);
-  if (k.target.kind == Target::Kind::Interpreter) {
-    interpret(*k.loopModule.get().getOps<mlir::func::FuncOp>().begin(), args);
-    return;
-  }
-  // Packed calling convention: one pointer per expanded LLVM argument. A
-  // memref of rank R expands to (allocated, aligned, offset, sizes[R],
-  // strides[R]); a scalar to itself.
-  constexpr int kMaxSlots = 3 + 2 * Arg::kMaxRank;
-  struct Descriptor {
-    void *ptrs[2];
-    int64_t ints[1 + 2 * Arg::kMaxRank];
-  };
-  llvm::SmallVector<Descriptor, 8> descs(args.size());
-  llvm::SmallVector<void *, 64> slots;
-  slots.reserve(args.size() * kMaxSlots);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Arg &a = args[i];
-    if (!a.isTensor()) {
-      slots.push_back(const_cast<void *>(a.scalarPtr()));
-      continue;
-    }
-    Descriptor &d = descs[i];
-    d.ptrs[0] = d.ptrs[1] = a.data();
-    int r = a.rank();
-    d.ints[0] = 0;
-    int64_t stride = 1;
-    for (int j = r - 1; j >= 0; --j) {
-      d.ints[1 + j] = a.dim(j);
-      d.ints[1 + r + j] = stride;
-      stride *= a.dim(j);
-    }
-    slots.push_back(&d.ptrs[0]);
-    slots.push_back(&d.ptrs[1]);
-    for (int j = 0; j < 1 + 2 * r; ++j)
-      slots.push_back(&d.ints[j]);
-  }
-  detail::CheckFailure failure;
-  ThreadCount threads(k.options.numThreads);
-  if (!detail::runGuarded(k.jit->packed, slots.data(), &failure)) {
-    if (failure.site < 0 || failure.site >= static_cast<int64_t>(k.sites.size()))
-      throw IndexError("seqfuse: run-time check failed at an unknown site");
-    throw IndexError(
-        formatCheckFailure(k.sites[failure.site], failure.value, failure.bound));
-  }
+  impl_->validate(args);
+  impl_->executable->call(args);
 }
