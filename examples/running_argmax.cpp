@@ -16,7 +16,7 @@
 // selected together by the loop's own comparison, (key, payload) then
 // (v, w) = v > key ? (v, w) : (key, payload), which is associative. With `>`
 // the first index wins on ties (kind `argmax`); `>=` would let the last one
-// win (kind `argmax-last`). Any number of payload states may follow the key.
+// win (kind `argmax_last`). Any number of payload states may follow the key.
 //
 // `at` is an Index state (the loop variable's type); cast<int64_t> turns it
 // into an element that an int64_t tensor can hold.

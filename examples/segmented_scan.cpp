@@ -13,7 +13,7 @@
 // out[i] is the sum of v over the segment holding i, up to i; segments start
 // at each i where start[i] is true (and at 0).
 //
-// seqfuse recognises a segmented scan (kind `segmented-add`): the scan's
+// seqfuse recognises a segmented scan (kind `segmented_add`): the scan's
 // accumulator is the pair (restarted, sum), combined as (f1, a1) then
 // (f2, a2) = (f1 | f2, f2 ? a2 : a1 + a2), which is associative, so segments
 // need not be known in advance. `s = select(start[i], v[i], s + v[i])` is the

@@ -139,12 +139,8 @@ Operation *patternIndexOwner(Value idx) {
   Operation *op = r ? r->getParentOp() : nullptr;
   if (!op || !arg.getOwner()->isEntryBlock())
     return nullptr;
-  unsigned k = r->getRegionNumber();
-  bool iteration = (isa<seqfuse::MapOp, seqfuse::ReduceOp, seqfuse::ScatterOp,
-                        seqfuse::ScatterCombineOp>(op) &&
-                    k == 0) ||
-                   (isa<seqfuse::ScanOp>(op) && (k == 0 || k == 2));
-  return iteration ? op : nullptr;
+  auto pattern = dyn_cast<seqfuse::PatternOp>(op);
+  return pattern && pattern.takesIteration(*r) ? op : nullptr;
 }
 
 } // namespace

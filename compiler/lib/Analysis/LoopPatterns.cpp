@@ -497,7 +497,7 @@ private:
     }
     if (keyLeft)
       less = !less; // key < v: v wins when it is greater
-    f.monoid = std::string(less ? "argmin" : "argmax") + (strict ? "" : "-last");
+    f.monoid = std::string(less ? "argmin" : "argmax") + (strict ? "" : "_last");
     f.states = {k};
     f.update = sel;
     f.compare = cmp;
@@ -604,7 +604,7 @@ private:
     std::string op = f.treeOp ? monoidOf(f.treeOp) : "";
     if (!resets && op.empty())
       return false; // select(c, s, s): nothing to fold
-    f.monoid = resets ? (op.empty() ? "reset" : "segmented-" + op) : op;
+    f.monoid = resets ? (op.empty() ? "reset" : "segmented_" + op) : op;
     return true;
   }
 

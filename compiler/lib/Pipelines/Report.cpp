@@ -37,10 +37,10 @@ std::string attrText(Attribute a) {
 
 /// The float policy of a fold whose combiner rounds (see FloatPolicyPass).
 std::string floats(Operation *op) {
-  auto fp = op->getAttrOfType<StringAttr>("fp");
+  auto fp = op->getAttrOfType<FloatPolicyAttr>("fp");
   if (!fp)
     return "";
-  if (fp.getValue() == "strict")
+  if (fp.getValue() == FloatPolicy::Strict)
     return "; floats: in the loop's order (strict_fp)";
   return "; floats: may be reassociated in a fixed order (identical run to run and for "
          "any thread count; Options::strictFP keeps the loop's order)";
@@ -57,6 +57,17 @@ std::string direction(Operation *op) {
 std::string location(Operation *op) {
   auto at = op->getAttrOfType<StringAttr>("at");
   return at ? at.getValue().str() : fileLine(op->getLoc());
+}
+
+/// "add", or "min,add" for a fold of several accumulator groups.
+std::string families(Attribute kind) {
+  if (auto one = dyn_cast_or_null<FoldKindAttr>(kind))
+    return stringifyFoldKind(one.getValue()).str();
+  std::string s;
+  if (auto list = dyn_cast_or_null<ArrayAttr>(kind))
+    for (Attribute k : list)
+      s += (s.empty() ? "" : ",") + families(k);
+  return s.empty() ? "?" : s;
 }
 
 /// The lowering an op gets unless its lowering records another:
@@ -84,18 +95,15 @@ std::vector<ReportLine> seqfuse::patternReport(ModuleOp m) {
       r.detail =
           "last writer wins into '" + tensorName(op->getOperand(2)) + "'" + kAlgorithm;
     } else if (isa<ScatterCombineOp>(op)) {
-      auto kind = op->getAttrOfType<StringAttr>("kind");
       r.detail = "histogram into '" + tensorName(op->getOperand(2)) + "', operator " +
-                 (kind ? kind.getValue().str() : "?") + floats(op) + kAlgorithm;
+                 families(op->getAttr("kind")) + floats(op) + kAlgorithm;
     } else {
-      auto kind = op->getAttrOfType<StringAttr>("kind");
       auto ids = op->getAttrOfType<ArrayAttr>("identity");
       auto states = op->getAttr(attrs::kStateNames);
       std::string inclusive;
       if (auto scan = dyn_cast<ScanOp>(op))
         inclusive = scan.getInclusive() ? "inclusive, " : "exclusive, ";
-      r.detail = inclusive + direction(op) + "operator " +
-                 (kind ? kind.getValue().str() : "?") +
+      r.detail = inclusive + direction(op) + "operator " + families(op->getAttr("kind")) +
                  (ids ? ", identity " + attrText(ids) : "") +
                  (states ? ", state " + attrText(states) : "") + floats(op) + kAlgorithm;
     }

@@ -40,16 +40,11 @@ bool rounds(Region &region) {
 struct FloatPolicy : seqfuse::impl::FloatPolicyPassBase<FloatPolicy> {
   using FloatPolicyPassBase::FloatPolicyPassBase;
   void runOnOperation() override {
-    Builder b(&getContext());
-    StringAttr policy = b.getStringAttr(strict ? "strict" : "reassociate");
-    getOperation()->walk([&](Operation *op) {
-      Region *combiner = nullptr;
-      if (auto r = dyn_cast<ReduceOp>(op))
-        combiner = &r.getCombiner();
-      else if (auto s = dyn_cast<ScanOp>(op))
-        combiner = &s.getCombiner();
-      else if (auto h = dyn_cast<ScatterCombineOp>(op))
-        combiner = &h.getCombiner();
+    auto policy =
+        FloatPolicyAttr::get(&getContext(), strict ? seqfuse::FloatPolicy::Strict
+                                                   : seqfuse::FloatPolicy::Reassociate);
+    getOperation()->walk([&](PatternOp op) {
+      Region *combiner = op.getCombinerRegion();
       if (combiner && rounds(*combiner))
         op->setAttr("fp", policy);
     });

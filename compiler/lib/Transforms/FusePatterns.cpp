@@ -97,8 +97,8 @@ bool collect(Operation *root, SmallVector<Access> &out) {
     while (r->getParentOp() != root)
       r = r->getParentOp()->getParentRegion();
     Block &entry = r->front();
-    bool iteration = !isa<ReduceOp, ScanOp>(root) || r->getRegionNumber() == 0 ||
-                     (isa<ScanOp>(root) && r->getRegionNumber() == 2);
+    auto pattern = dyn_cast<PatternOp>(root);
+    bool iteration = !pattern || pattern.takesIteration(*r);
     Value iv = iteration && entry.getNumArguments() ? entry.getArgument(0) : Value();
     bool inElement = isa<ReduceOp, ScanOp>(root) && r->getRegionNumber() == 0;
     out.push_back({m, idx, write, iv, inElement});
@@ -338,7 +338,7 @@ struct Parts {
   SmallVector<Value> init;
   Region *element = nullptr, *combiner = nullptr, *step = nullptr, *body = nullptr;
   bool inclusive = true;
-  StringAttr kind;
+  ArrayAttr kind;
   ArrayAttr identity;
 
   explicit Parts(Operation *o) : op(o) {
@@ -386,8 +386,8 @@ SmallVector<Attribute> stateNames(const Parts &p, Builder &b) {
 SmallVector<Attribute> fusedList(Operation *op, Builder &b) {
   if (auto list = op->getAttrOfType<ArrayAttr>("fused"))
     return SmallVector<Attribute>(list.begin(), list.end());
-  auto at = op->getAttrOfType<StringAttr>("at");
-  std::string where = at ? at.getValue().str() : fileLine(op->getLoc());
+  StringRef at = cast<PatternOp>(op).getStatementLocation();
+  std::string where = !at.empty() ? at.str() : fileLine(op->getLoc());
   std::string s = op->getName().stripDialect().str();
   if (!where.empty())
     s += " at " + where;
@@ -427,7 +427,7 @@ Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
     YieldOp::create(bb, loc);
   };
   if (!pa.isFold() && !pb.isFold()) {
-    auto map = MapOp::create(ob, loc, lb, ub);
+    auto map = MapOp::create(ob, loc, lb, ub, nullptr, nullptr);
     buildBody(map.getBody(), false);
     fused = map;
   } else {
@@ -437,13 +437,13 @@ Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
     Region *element, *combiner, *step;
     if (scan) {
       auto s = ScanOp::create(ob, loc, accTypes, lb, ub, init, inclusive, reverseOf(a),
-                              nullptr, nullptr);
+                              nullptr, nullptr, nullptr, nullptr, nullptr);
       buildBody(s.getBody(), true);
       element = &s.getElement(), combiner = &s.getCombiner(), step = &s.getStep();
       fused = s;
     } else {
       auto r = ReduceOp::create(ob, loc, accTypes, lb, ub, init, reverseOf(a), nullptr,
-                                nullptr);
+                                nullptr, nullptr, nullptr, nullptr);
       element = &r.getElement(), combiner = &r.getCombiner(), step = &r.getStep();
       fused = r;
     }
@@ -481,12 +481,12 @@ Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
     if (pa.step || pb.step)
       buildCombine(*step, true);
     // kind, identity, names, float policy
-    std::string kind;
+    SmallVector<Attribute> kinds;
     for (Parts *p : {&pa, &pb})
       if (p->kind)
-        kind += (kind.empty() ? "" : ",") + p->kind.getValue().str();
-    if (!kind.empty())
-      fused->setAttr("kind", rb.getStringAttr(kind));
+        llvm::append_range(kinds, p->kind.getValue());
+    if (!kinds.empty())
+      fused->setAttr("kind", rb.getArrayAttr(kinds));
     bool ids = (!pa.isFold() || pa.identity) && (!pb.isFold() || pb.identity);
     if (ids) {
       SmallVector<Attribute> all;
@@ -498,14 +498,13 @@ Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
     SmallVector<Attribute> names = stateNames(pa, rb);
     llvm::append_range(names, stateNames(pb, rb));
     fused->setAttr(attrs::kStateNames, rb.getArrayAttr(names));
-    auto fp = [&](Operation *op) {
-      auto s = op->getAttrOfType<StringAttr>("fp");
-      return s ? s.getValue() : StringRef();
-    };
-    if (fp(a) == "strict" || fp(b) == "strict")
-      fused->setAttr("fp", rb.getStringAttr("strict"));
-    else if (fp(a) == "reassociate" || fp(b) == "reassociate")
-      fused->setAttr("fp", rb.getStringAttr("reassociate"));
+    // The stricter policy of the two: strict wins over reassociate.
+    std::optional<FloatPolicy> policy;
+    for (Operation *op : {a, b})
+      if (auto fp = op->getAttrOfType<FloatPolicyAttr>("fp"))
+        policy = policy == FloatPolicy::Strict ? *policy : fp.getValue();
+    if (policy)
+      fused->setAttr("fp", FloatPolicyAttr::get(rb.getContext(), *policy));
   }
   if (auto at = a->getAttrOfType<StringAttr>("at"))
     fused->setAttr("at", at);

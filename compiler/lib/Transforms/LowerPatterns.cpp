@@ -365,8 +365,10 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
   bool isScan = body != nullptr;
   bool hasFloat = llvm::any_of(types, [](Type t) { return isa<FloatType>(t); });
   // A clamp's bounds are ±inf where a side is open: only NaN means trouble.
-  auto kind = op.getKind();
-  bool nanOnly = kind && kind->contains("clamp");
+  std::optional<ArrayAttr> kinds = op.getKind();
+  bool nanOnly = kinds && llvm::any_of(*kinds, [](Attribute k) {
+                   return cast<FoldKindAttr>(k).getValue() == FoldKind::Clamp;
+                 });
   const int64_t lanes = s.lanes, laneLen = s.chunk / s.lanes;
   auto cst = [&](OpBuilder &x, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(x, loc, v);
@@ -505,7 +507,7 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
                                  cst(x, j));
   };
   std::optional<ArrayAttr> identity = op.getIdentity();
-  auto fp = op->template getAttrOfType<StringAttr>("fp");
+  std::optional<FloatPolicy> fp = op.getFp();
   // Groups: while g < mid and no group was found not finite.
   SmallVector<Type> state{b.getIndexType()};
   state.append(types.begin(), types.end());
@@ -619,7 +621,7 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
       });
   // Floats that may be reassociated may be so inside a lane too, in the same
   // fixed way for any thread count: LLVM vectorises the summaries of monoids.
-  if (fp && fp.getValue() == "reassociate")
+  if (fp == FloatPolicy::Reassociate)
     summaries.getBody()->walk([](arith::ArithFastMathInterface f) {
       arith::FastMathFlagsAttr old = f.getFastMathFlagsAttr();
       f->setAttr(
@@ -634,8 +636,8 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
 
 /// Why `op` runs as its loop only, or "" when it may run in parallel.
 std::string sequentialOnly(Operation *op) {
-  auto fp = op->getAttrOfType<StringAttr>("fp");
-  if (fp && fp.getValue() == "strict")
+  auto fp = op->getAttrOfType<FloatPolicyAttr>("fp");
+  if (fp && fp.getValue() == FloatPolicy::Strict)
     return "its floats keep the loop's order (strict_fp)";
   // The summaries evaluate elements before any body runs. An inclusive scan
   // does so too (an element may read its own slot before its body writes
@@ -653,7 +655,7 @@ std::string sequentialOnly(Operation *op) {
       return "its element reads " + read + ", which its body writes first";
   }
   for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
-    if (isa<MapOp, ReduceOp, ScanOp, ScatterOp, ScatterCombineOp>(p))
+    if (isa<PatternOp>(p))
       return "it runs inside the " + p->getName().stripDialect().str() +
              " around it, which is the parallel loop";
   return "";
@@ -724,7 +726,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
     branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
   const Schedule &sc = *parallel;
   const int64_t width = scanStepWidth(op, sc);
-  bool rounds = static_cast<bool>(op->template getAttrOfType<StringAttr>("fp"));
+  bool rounds = static_cast<bool>(op->template getAttrOfType<FloatPolicyAttr>("fp"));
   std::string algorithm =
       "parallel: blocked " +
       std::string(isa<ScanOp>(op) ? "reduce-then-scan" : "reduction") +
@@ -1055,7 +1057,7 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
   tagTrip(span, branch, *parallel);
   if (!where.empty())
     branch->setAttr(kLoweredAtAttr, b.getStringAttr(where));
-  bool rounds = static_cast<bool>(op->template getAttrOfType<StringAttr>("fp"));
+  bool rounds = static_cast<bool>(op->template getAttrOfType<FloatPolicyAttr>("fp"));
   std::string algorithm =
       "parallel: private copies of the target for up to " +
       std::to_string(parallel->group) +

@@ -40,6 +40,15 @@ using Kind = LoopPattern::Kind;
 
 namespace {
 
+/// The fold family the analysis named `family` ("add", "segmented_max", ...).
+FoldKindAttr foldKindAttr(Builder &b, StringRef family) {
+  std::optional<FoldKind> kind = symbolizeFoldKind(family);
+  if (!kind)
+    llvm::report_fatal_error("seqfuse: the analysis named an unknown fold family '" +
+                             family + "'");
+  return FoldKindAttr::get(b.getContext(), *kind);
+}
+
 /// Loops innermost first.
 SmallVector<scf::ForOp> loopsPostOrder(Operation *root) {
   SmallVector<scf::ForOp> loops;
@@ -66,7 +75,8 @@ Block *newBlock(OpBuilder &b, Region &region, TypeRange types, Location loc) {
 void raiseMap(scf::ForOp loop) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  auto map = MapOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound());
+  auto map =
+      MapOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(), nullptr, nullptr);
   OpBuilder::InsertionGuard g(b);
   Block *body = newBlock(b, map.getBody(), {b.getIndexType()}, loc);
   IRMapping m;
@@ -573,12 +583,11 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
         return f.monoid == "linear" || f.monoid == "clamp";
       }))
     build(op.getStep(), true);
-  SmallVector<Attribute> ids;
-  std::string kind;
+  SmallVector<Attribute> ids, kinds;
   bool allIds = true;
   unsigned slot = 0;
   for (auto [k, f] : llvm::enumerate(p.folds)) {
-    kind += (k ? "," : "") + f.monoid;
+    kinds.push_back(foldKindAttr(b, f.monoid));
     Type t = accTypes[slot];
     if (f.compare) {
       allIds = false; // the "worst" element depends on the key's type and ties
@@ -616,7 +625,7 @@ void buildFoldRegions(FoldOp op, scf::ForOp loop, const LoopPattern &p,
     }
     slot += slotsOf(f);
   }
-  op.setKindAttr(b.getStringAttr(kind));
+  op.setKindAttr(b.getArrayAttr(kinds));
   if (allIds)
     op.setIdentityAttr(b.getArrayAttr(ids));
 }
@@ -685,14 +694,15 @@ void raiseFold(scf::ForOp loop, const LoopPattern &p) {
   }
   Operation *raised;
   if (p.kind == Kind::Reduce) {
-    auto red = ReduceOp::create(b, loc, accTypes, loop.getLowerBound(),
-                                loop.getUpperBound(), init, false, nullptr, nullptr);
+    auto red =
+        ReduceOp::create(b, loc, accTypes, loop.getLowerBound(), loop.getUpperBound(),
+                         init, false, nullptr, nullptr, nullptr, nullptr, nullptr);
     buildFoldRegions(red, loop, p, accTypes);
     raised = red;
   } else {
     auto scan =
         ScanOp::create(b, loc, accTypes, loop.getLowerBound(), loop.getUpperBound(), init,
-                       p.inclusive, false, nullptr, nullptr);
+                       p.inclusive, false, nullptr, nullptr, nullptr, nullptr, nullptr);
     buildFoldRegions(scan, loop, p, accTypes);
     // body(i, acc...): every op of the loop but the updates, in order, with
     // the states before (exclusive) or after (inclusive) their update.
@@ -737,13 +747,14 @@ void raiseScatter(scf::ForOp loop, LoopPattern p) {
   Operation *raised;
   Region *element;
   if (p.kind == Kind::Scatter) {
-    auto op =
-        ScatterOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(), target);
+    auto op = ScatterOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
+                                target, nullptr);
     raised = op;
     element = &op.getElement();
   } else {
     auto op = ScatterCombineOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
-                                       target, b.getStringAttr(p.combineKind));
+                                       target, foldKindAttr(b, p.combineKind), nullptr,
+                                       nullptr);
     raised = op;
     element = &op.getElement();
     OpBuilder cb(loop.getContext());
@@ -832,7 +843,7 @@ struct KeepSequential : seqfuse::impl::KeepSequentialPassBase<KeepSequential> {
           p.kind == Kind::Sequential ? p.reason : "a pattern pass did not run on it";
       OpBuilder b(loop);
       auto seq = SequentialOp::create(b, loop.getLoc(), loop.getResultTypes(),
-                                      b.getStringAttr(reason));
+                                      b.getStringAttr(reason), nullptr);
       std::string at =
           fileLine((p.reasonOp ? p.reasonOp : loop.getOperation())->getLoc());
       if (!at.empty())

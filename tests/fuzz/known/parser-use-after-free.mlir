@@ -16,11 +16,11 @@
 // A float sum rounds: reassociating it changes the result's last bits.
 // CHECK-LABEL: func.func @sum
   %r = seqfuse.reduce %c0 to %n init(%z : f32) element {
-// STRICT: {fp = "strict", kind = "add"}
+// STRICT: {fp = #seqfuse.fp<strict>, kind = [#seqfuse.fold<add>]}
 func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   %c0 = arith.constant 0 : index
   %z = arith.constant 0.0 : f32
-// DEFAULT: {fp = "reassociate", kind = "add"}
+// DEFAULT: {fp = #seqfuse.fp<reassociate>, kind = [#seqfuse.fold<add>]}
   ^bb0(%i: index):
 // default.
     seqfuse.yield %x : f32
@@ -28,7 +28,7 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   ^bb0(%a: f32, %x: f32):
     %s = arith.addf %a, %x : f32
     seqfuse.yield %s : f32
-  } {kind = "add"} -> f32
+  } {kind = [#seqfuse.fold<add>]} -> f32
   return %r : f32
 }
 
@@ -37,8 +37,8 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
 // A float histogram's updates may be applied in another order only by
     %x = memref.load %v[%i] : memref<?xf32>
 // CHECK-LABEL: func.func @hist
-// DEFAULT: {fp = "reassociate", kind = "add"}
-// STRICT: {fp = "strict", kind = "add"}
+// DEFAULT: {fp = #seqfuse.fp<reassociate>, kind = #seqfuse.fold<add>}
+// STRICT: {fp = #seqfuse.fp<strict>, kind = #seqfuse.fold<add>}
 func.func @hist(%h: memref<?xf64>, %bin: memref<?xindex>, %n: index) {
   %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f64
@@ -50,6 +50,6 @@ func.func @hist(%h: memref<?xf64>, %bin: memref<?xindex>, %n: index) {
   ^bb0(%old: f64, %x: f64):
     %s = arith.addf %old, %x : f64
     seqfuse.yield %s : f64
-  } {kind = "add"}
+  } {kind = #seqfuse.fold<add>}
   return
 }

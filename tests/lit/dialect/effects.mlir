@@ -20,7 +20,7 @@ func.func @kept(%t: memref<?xf32>, %h: memref<?xi64>, %n: index) {
   ^bb0(%old: i64, %x: i64):
     %s = arith.addi %old, %x : i64
     seqfuse.yield %s : i64
-  } {kind = "add"}
+  } {kind = #seqfuse.fold<add>}
   return
 }
 

@@ -23,7 +23,7 @@ func.func @square(%in: memref<?xf32>, %out: memref<?xf32>, %n: index) {
 // CHECK: %[[R:.*]] = seqfuse.reduce %{{.*}} to %{{.*}} init(%{{.*}} : f32) element {
 // CHECK: } combiner {
 // CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: f32):
-// CHECK: } {identity = [0.000000e+00 : f32], kind = "add"} -> f32
+// CHECK: } {identity = [0.000000e+00 : f32], kind = [#seqfuse.fold<add>]} -> f32
 func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
@@ -35,7 +35,7 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   ^bb0(%acc: f32, %x: f32):
     %s = arith.addf %acc, %x : f32
     seqfuse.yield %s : f32
-  } {kind = "add", identity = [0.0 : f32]} -> f32
+  } {kind = [#seqfuse.fold<add>], identity = [0.0 : f32]} -> f32
   return %r : f32
 }
 
@@ -47,7 +47,7 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
 // CHECK: } body {
 // CHECK: ^bb0(%{{.*}}: index, %{{.*}}: f64, %[[X:.*]]: f64):
 // CHECK: memref.store %[[X]]
-// CHECK: } {kind = "affine", reverse} -> f64, f64
+// CHECK: } {kind = [#seqfuse.fold<affine>], reverse} -> f64, f64
 func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %x: memref<?xf64>, %n: index, %x0: f64) {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f64
@@ -66,7 +66,7 @@ func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %x: memref<?xf64>, %n: i
   ^bb0(%i: index, %acc_a: f64, %acc_b: f64):
     memref.store %acc_b, %x[%i] : memref<?xf64>
     seqfuse.yield
-  } {kind = "affine", reverse, inclusive = true} -> f64, f64
+  } {kind = [#seqfuse.fold<affine>], reverse, inclusive = true} -> f64, f64
   return
 }
 
@@ -74,7 +74,7 @@ func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %x: memref<?xf64>, %n: i
 // CHECK: seqfuse.scatter %{{.*}} to %{{.*}} into %{{.*}} : memref<?xf32> element {
 // CHECK: seqfuse.scatter_combine %{{.*}} to %{{.*}} into %{{.*}} : memref<?xi64> element {
 // CHECK: } combiner {
-// CHECK: } {kind = "add"}
+// CHECK: } {kind = #seqfuse.fold<add>}
 func.func @scatters(%t: memref<?xf32>, %h: memref<?xi64>, %idx: memref<?xindex>, %m: memref<?xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   seqfuse.scatter %c0 to %n into %t : memref<?xf32> element {
@@ -92,7 +92,7 @@ func.func @scatters(%t: memref<?xf32>, %h: memref<?xi64>, %idx: memref<?xindex>,
   ^bb0(%old: i64, %x: i64):
     %s = arith.addi %old, %x : i64
     seqfuse.yield %s : i64
-  } {kind = "add"}
+  } {kind = #seqfuse.fold<add>}
   return
 }
 
@@ -120,7 +120,7 @@ func.func @kept(%t: memref<?xf32>, %n: index) {
 // CHECK: } step {
 // CHECK:   arith.subf
 // CHECK: } body {
-// CHECK: {kind = "affine"} -> f32, f32
+// CHECK: {kind = [#seqfuse.fold<affine>]} -> f32, f32
 func.func @scan_with_step(%v: memref<?xf32>, %out: memref<?xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f32
@@ -145,6 +145,6 @@ func.func @scan_with_step(%v: memref<?xf32>, %out: memref<?xf32>, %n: index) {
   ^bb0(%i: index, %a: f32, %b: f32):
     memref.store %b, %out[%i] : memref<?xf32>
     seqfuse.yield
-  } {kind = "affine"} -> f32, f32
+  } {kind = [#seqfuse.fold<affine>]} -> f32, f32
   return
 }

@@ -3,8 +3,8 @@
 
 // A float sum rounds: reassociating it changes the result's last bits.
 // CHECK-LABEL: func.func @sum
-// DEFAULT: {fp = "reassociate", kind = "add"}
-// STRICT: {fp = "strict", kind = "add"}
+// DEFAULT: {fp = #seqfuse.fp<reassociate>, kind = [#seqfuse.fold<add>]}
+// STRICT: {fp = #seqfuse.fp<strict>, kind = [#seqfuse.fold<add>]}
 func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   %c0 = arith.constant 0 : index
   %z = arith.constant 0.0 : f32
@@ -16,7 +16,7 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
   ^bb0(%a: f32, %x: f32):
     %s = arith.addf %a, %x : f32
     seqfuse.yield %s : f32
-  } {kind = "add"} -> f32
+  } {kind = [#seqfuse.fold<add>]} -> f32
   return %r : f32
 }
 
@@ -25,7 +25,7 @@ func.func @sum(%v: memref<?xf32>, %n: index) -> f32 {
 // min/max, integers and selects are exact under any grouping: no attribute.
 // CHECK-LABEL: func.func @exact
 // CHECK-NOT: fp =
-// CHECK: {kind = "min,add"}
+// CHECK: {kind = [#seqfuse.fold<min>, #seqfuse.fold<add>]}
 func.func @exact(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (f32, i32) {
   %c0 = arith.constant 0 : index
   %z = arith.constant 0.0 : f32
@@ -40,7 +40,7 @@ func.func @exact(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (f32, i32) 
     %m = arith.minimumf %a, %x : f32
     %s = arith.addi %b, %y : i32
     seqfuse.yield %m, %s : f32, i32
-  } {kind = "min,add"} -> f32, i32
+  } {kind = [#seqfuse.fold<min>, #seqfuse.fold<add>]} -> f32, i32
   return %r#0, %r#1 : f32, i32
 }
 
@@ -49,8 +49,8 @@ func.func @exact(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (f32, i32) 
 // A float histogram's updates may be applied in another order only by
 // default.
 // CHECK-LABEL: func.func @hist
-// DEFAULT: {fp = "reassociate", kind = "add"}
-// STRICT: {fp = "strict", kind = "add"}
+// DEFAULT: {fp = #seqfuse.fp<reassociate>, kind = #seqfuse.fold<add>}
+// STRICT: {fp = #seqfuse.fp<strict>, kind = #seqfuse.fold<add>}
 func.func @hist(%h: memref<?xf64>, %bin: memref<?xindex>, %n: index) {
   %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f64
@@ -62,6 +62,6 @@ func.func @hist(%h: memref<?xf64>, %bin: memref<?xindex>, %n: index) {
   ^bb0(%old: f64, %x: f64):
     %s = arith.addf %old, %x : f64
     seqfuse.yield %s : f64
-  } {kind = "add"}
+  } {kind = #seqfuse.fold<add>}
   return
 }

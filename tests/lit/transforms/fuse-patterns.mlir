@@ -21,7 +21,7 @@
 // CHECK:   %[[T2:.*]] = memref.load %arg2[%[[BI]]]
 // CHECK:   %[[S:.*]] = arith.addf %[[ACC]], %[[T2]]
 // CHECK:   memref.store %[[S]], %arg3[%[[BI]]]
-// CHECK: } {fused = ["map at {{.*}}", "scan at a.cpp:3", "reduce at {{.*}}"], identity = [-0.000000e+00 : f32, -2147483648 : i32], kind = "add,max", seqfuse.states = ["acc", "m"]} -> f32, i32
+// CHECK: } {fused = ["map at {{.*}}", "scan at a.cpp:3", "reduce at {{.*}}"], identity = [-0.000000e+00 : f32, -2147483648 : i32], kind = [#seqfuse.fold<add>, #seqfuse.fold<max>], seqfuse.states = ["acc", "m"]} -> f32, i32
 // CHECK: return %[[R]]#0, %[[R]]#1
 func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {seqfuse.dims = ["n#0"]},
                  %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}, %out: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> (f32, i32) {
@@ -50,7 +50,7 @@ func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {
     %r = arith.addf %acc, %t : f32
     memref.store %r, %out[%i] : memref<?xf32>
     seqfuse.yield
-  } {at = "a.cpp:3", identity = [-0.0 : f32], kind = "add", seqfuse.states = ["acc"]} -> f32
+  } {at = "a.cpp:3", identity = [-0.0 : f32], kind = [#seqfuse.fold<add>], seqfuse.states = ["acc"]} -> f32
   %n2 = memref.dim %v, %c0 : memref<?xf32>
   %lo = arith.constant -2147483648 : i32
   %m = seqfuse.reduce %c0 to %n2 init(%lo : i32) element {
@@ -61,7 +61,7 @@ func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {
   ^bb0(%a: i32, %x: i32):
     %r = arith.maxsi %a, %x : i32
     seqfuse.yield %r : i32
-  } {identity = [-2147483648 : i32], kind = "max", seqfuse.states = ["m"]} -> i32
+  } {identity = [-2147483648 : i32], kind = [#seqfuse.fold<max>], seqfuse.states = ["m"]} -> i32
   return %s, %m : f32, i32
 }
 
@@ -224,7 +224,7 @@ func.func @forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf32>
   ^bb0(%i: index, %acc: f32):
     memref.store %acc, %c[%i] : memref<?xf32>
     seqfuse.yield
-  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = "add"} -> f32
+  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = [#seqfuse.fold<add>]} -> f32
   return
 }
 
@@ -258,6 +258,6 @@ func.func @no_forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf
   ^bb0(%i: index, %acc: f32):
     memref.store %acc, %c[%i] : memref<?xf32>
     seqfuse.yield
-  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = "add"} -> f32
+  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = [#seqfuse.fold<add>]} -> f32
   return
 }

@@ -80,7 +80,7 @@ func.func @cumsum_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi
   ^bb0(%i: index, %acc: i32):
     memref.store %acc, %out[%i] : memref<?xi32>
     seqfuse.yield
-  } {kind = "add", identity = [0 : i32], at = "a.cpp:3"} -> i32
+  } {kind = [#seqfuse.fold<add>], identity = [0 : i32], at = "a.cpp:3"} -> i32
   return %r : i32
 }
 
@@ -111,7 +111,7 @@ func.func @sum_f32(%v: memref<?xf32>) -> f32 {
   ^bb0(%acc: f32, %x: f32):
     %s = arith.addf %acc, %x : f32
     seqfuse.yield %s : f32
-  } {kind = "add", identity = [-0.0 : f32], fp = "reassociate", at = "a.cpp:9"} -> f32
+  } {kind = [#seqfuse.fold<add>], identity = [-0.0 : f32], fp = #seqfuse.fp<reassociate>, at = "a.cpp:9"} -> f32
   return %r : f32
 }
 
@@ -135,7 +135,7 @@ func.func @strict(%v: memref<?xf32>) -> f32 {
   ^bb0(%acc: f32, %x: f32):
     %s = arith.addf %acc, %x : f32
     seqfuse.yield %s : f32
-  } {fp = "strict"} -> f32
+  } {fp = #seqfuse.fp<strict>} -> f32
   return %r : f32
 }
 
@@ -166,7 +166,7 @@ func.func @argmax_reverse(%v: memref<?xi64>) -> (i64, index) {
     %nk = arith.select %w, %xk, %k : i64
     %nat = arith.select %w, %xat, %at : index
     seqfuse.yield %nk, %nat : i64, index
-  } {reverse, kind = "argmax", at = "a.cpp:20"} -> i64, index
+  } {reverse, kind = [#seqfuse.fold<argmax>], at = "a.cpp:20"} -> i64, index
   return %r#0, %r#1 : i64, index
 }
 
@@ -194,7 +194,7 @@ func.func @runmax_reverse(%v: memref<?xf32> {seqfuse.dims = ["n"]}, %out: memref
   ^bb0(%i: index, %acc: f32):
     memref.store %acc, %out[%i] : memref<?xf32>
     seqfuse.yield
-  } {reverse, kind = "max", identity = [0xFF800000 : f32], at = "a.cpp:30"} -> f32
+  } {reverse, kind = [#seqfuse.fold<max>], identity = [0xFF800000 : f32], at = "a.cpp:30"} -> f32
   return %r : f32
 }
 
@@ -226,6 +226,6 @@ func.func @affine_pair(%a: memref<?xf32> {seqfuse.dims = ["n"]}, %b: memref<?xf3
   ^bb0(%i: index, %sa: f32, %sb: f32):
     memref.store %sb, %out[%i] : memref<?xf32>
     seqfuse.yield
-  } {kind = "affine", identity = [1.0 : f32, -0.0 : f32], fp = "reassociate", at = "a.cpp:40"} -> f32, f32
+  } {kind = [#seqfuse.fold<affine>], identity = [1.0 : f32, -0.0 : f32], fp = #seqfuse.fp<reassociate>, at = "a.cpp:40"} -> f32, f32
   return %r#1 : f32
 }

@@ -118,7 +118,7 @@ func.func @strict_hist(%h: memref<?xf32>, %idx: memref<?xindex>, %w: memref<?xf3
   ^bb0(%old: f32, %x: f32):
     %s = arith.addf %old, %x : f32
     seqfuse.yield %s : f32
-  } {at = "a.cpp:14", fp = "strict"}
+  } {at = "a.cpp:14", fp = #seqfuse.fp<strict>}
   return
 }
 

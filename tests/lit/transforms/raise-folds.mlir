@@ -14,7 +14,7 @@
 // CHECK: } body {
 // CHECK: ^bb0(%[[BI:.*]]: index, %[[ACC:.*]]: f32, %{{.*}}: i32):
 // CHECK:   memref.store %[[ACC]], %{{.*}}[%[[BI]]] : memref<?xf32>
-// CHECK: } {at = "running.cpp:7", identity = [-0.000000e+00 : f32, 0 : i32], kind = "add,xor", seqfuse.states = ["acc", "k"]} -> f32, i32
+// CHECK: } {at = "running.cpp:7", identity = [-0.000000e+00 : f32, 0 : i32], kind = [#seqfuse.fold<add>, #seqfuse.fold<xor>], seqfuse.states = ["acc", "k"]} -> f32, i32
 // CHECK: return %[[R]]#1
 func.func @running(%v: memref<?xf32>, %w: memref<?xi32>, %out: memref<?xf32>) -> i32 {
   %c0 = arith.constant 0 : index
@@ -63,7 +63,7 @@ func.func @exclusive_min(%v: memref<?xf32>, %out: memref<?xf32>) {
 // CHECK-LABEL: func.func @sum
 // CHECK: %[[R:.*]] = seqfuse.reduce
 // CHECK: arith.muli
-// CHECK: identity = [1 : index], kind = "mul"} -> index
+// CHECK: identity = [1 : index], kind = [#seqfuse.fold<mul>]} -> index
 // CHECK: return %[[R]]
 func.func @sum(%v: memref<?xindex>) -> index {
   %c0 = arith.constant 0 : index
@@ -139,7 +139,7 @@ func.func @nonlinear(%v: memref<?xf64>) -> f64 {
 // CHECK: } body {
 // CHECK: ^bb0(%[[I:.*]]: index, %{{.*}}: f64, %[[X:.*]]: f64):
 // CHECK:   memref.store %[[X]], %{{.*}}[%[[I]]]
-// CHECK: identity = [1.000000e+00, -0.000000e+00], kind = "affine"
+// CHECK: identity = [1.000000e+00, -0.000000e+00], kind = [#seqfuse.fold<affine>]
 // CHECK: return %[[R]]#1
 func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %c: memref<?xi1>, %out: memref<?xf64>, %x0: f64) -> f64 {
   %c0 = arith.constant 0 : index
@@ -169,7 +169,7 @@ func.func @affine(%a: memref<?xf64>, %b: memref<?xf64>, %c: memref<?xi1>, %out: 
 // CHECK: ^bb0(%{{.*}}: index, %{{.*}}: index, %[[K:.*]]: index):
 // CHECK:   scf.if
 // CHECK:     memref.store %{{.*}}, %{{.*}}[%[[K]]] : memref<?xf32>
-// CHECK: inclusive = false, kind = "affine"
+// CHECK: inclusive = false, kind = [#seqfuse.fold<affine>]
 func.func @compaction(%v: memref<?xf32>, %out: memref<?xf32>) -> index {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -200,7 +200,7 @@ func.func @compaction(%v: memref<?xf32>, %out: memref<?xf32>) -> index {
 // CHECK:   scf.if
 // CHECK:     %[[J:.*]] = arith.index_cast %[[K]] : i32 to index
 // CHECK:     memref.store %{{.*}}, %{{.*}}[%[[J]]] : memref<?xf32>
-// CHECK: inclusive = false, kind = "affine"
+// CHECK: inclusive = false, kind = [#seqfuse.fold<affine>]
 func.func @compaction_i32(%v: memref<?xf32>, %out: memref<?xf32>) -> i32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -274,7 +274,7 @@ func.func @compaction_ui(%v: memref<?xf32>, %out: memref<?xf32>) -> i32 {
 // CHECK: } body {
 // CHECK: ^bb0(%[[BI:.*]]: index, %{{.*}}: i1, %[[X:.*]]: f32):
 // CHECK:   memref.store %[[X]], %{{.*}}[%[[BI]]] : memref<?xf32>
-// CHECK: } {at = "{{.*}}", identity = [false, -0.000000e+00 : f32], kind = "segmented-add"} -> i1, f32
+// CHECK: } {at = "{{.*}}", identity = [false, -0.000000e+00 : f32], kind = [#seqfuse.fold<segmented_add>]} -> i1, f32
 // CHECK: return %[[R]]#1
 func.func @segmented_float(%v: memref<?xf32>, %flag: memref<?xi1>, %out: memref<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
@@ -301,7 +301,7 @@ func.func @segmented_float(%v: memref<?xf32>, %flag: memref<?xi1>, %out: memref<
 // CHECK:   arith.select %{{.*}}, %{{.*}}, %[[NI]] : f32
 // CHECK: } combiner {
 // CHECK:   arith.maximumf
-// CHECK: identity = [0xFF800000 : f32], kind = "max"}
+// CHECK: identity = [0xFF800000 : f32], kind = [#seqfuse.fold<max>]}
 func.func @masked_max(%v: memref<?xf32>, %c: memref<?xi1>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -342,7 +342,7 @@ func.func @masked_max(%v: memref<?xf32>, %c: memref<?xi1>) -> f32 {
 // CHECK:   %[[S:.*]] = arith.subf %[[S1]], %[[CI]] : f32
 // CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %[[V0]], %[[A]], %[[B]], %[[CI]] : f32, f32, f32, f32, f32, f32, f32, f32, f32
 // CHECK: } body {
-// CHECK: kind = "linear"
+// CHECK: kind = [#seqfuse.fold<linear>]
 func.func @order2(%c: memref<?xf32>, %y: memref<?xf32>, %n: index, %y1: f32, %y2: f32) {
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
@@ -381,7 +381,7 @@ func.func @order2(%c: memref<?xf32>, %y: memref<?xf32>, %n: index, %y1: f32, %y2
 // CHECK:   %[[M:.*]] = arith.mulf %[[A]], %[[D]] : f32
 // CHECK:   %[[N:.*]] = arith.addf %[[X]], %[[M]] : f32
 // CHECK:   seqfuse.yield %{{.*}}, %[[N]], %[[A]], %[[VV]] : f32, f32, f32, f32
-// CHECK: kind = "linear"
+// CHECK: kind = [#seqfuse.fold<linear>]
 func.func @ema_as_written(%v: memref<?xf32>, %a: f32, %n: index) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -415,7 +415,7 @@ func.func @ema_as_written(%v: memref<?xf32>, %a: f32, %n: index) -> f32 {
 // CHECK:   arith.andi %[[A]], %[[XA]] : i32
 // CHECK:   arith.ori %[[O]], %[[XO]] : i32
 // CHECK:   arith.minui %[[M]], %[[XM]] : i32
-// CHECK: } {at = "{{.*}}", kind = "argmin,and,or,minu", seqfuse.states = ["best", "at", "a", "o", "m"]}
+// CHECK: } {at = "{{.*}}", kind = [#seqfuse.fold<argmin>, #seqfuse.fold<and>, #seqfuse.fold<or>, #seqfuse.fold<minu>], seqfuse.states = ["best", "at", "a", "o", "m"]}
 func.func @argmin_and_bits(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (index, i32, i32, i32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -451,7 +451,7 @@ func.func @argmin_and_bits(%v: memref<?xf32>, %w: memref<?xi32>, %n: index) -> (
 // CHECK:   %[[SUM:.*]] = arith.addf %[[S]], %[[V]] : f32
 // CHECK:   %[[NEW:.*]] = arith.maximumf %[[SUM]], %[[Z]] : f32
 // CHECK:   seqfuse.yield %{{.*}}, %{{.*}}, %{{.*}}, %[[NEW]], %[[Z]], %[[V]]
-// CHECK: kind = "clamp"
+// CHECK: kind = [#seqfuse.fold<clamp>]
 func.func @max_plus(%v: memref<?xf32>, %out: memref<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -31,7 +31,7 @@ func.func @scatter(%t: memref<?xf32>, %idx: memref<?xi64>, %m: memref<?xf32>) {
 // CHECK: ^bb0(%[[OLD:.*]]: f32, %[[X:.*]]: f32):
 // CHECK:   %[[S:.*]] = arith.addf %[[OLD]], %[[X]] : f32
 // CHECK:   seqfuse.yield %[[S]] : f32
-// CHECK: } {kind = "add"}
+// CHECK: } {kind = #seqfuse.fold<add>}
 func.func @histogram(%h: memref<?xf32>, %bin: memref<?xi32> {seqfuse.dims = ["n#0"]}, %w: memref<?xf32> {seqfuse.dims = ["n#0"]}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

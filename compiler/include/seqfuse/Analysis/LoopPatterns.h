@@ -44,7 +44,7 @@ struct LoopPattern {
     /// "affine" for s' = a*s + b (then the accumulator is the pair (A, B)
     /// of the composed map, B being the state); "linear" for several states
     /// updated by a linear system (order-K recurrences); "argmin"/"argmax" (suffix
-    /// "-last" when ties go to the later element) for
+    /// "_last" when ties go to the later element) for
     /// `if (cmp(v, key)) { key = v; p = w; ... }`.
     std::string monoid;
     /// Select-by-order: the comparison (of a candidate v and the key state)
@@ -64,7 +64,7 @@ struct LoopPattern {
     /// Select trees: s' is a tree of selects on free conditions whose leaves
     /// are s itself ('k'), s ⊕ w with one ⊕ for all leaves, the state on the
     /// same side ('o'), or a free value r, a reset ('r'). With resets the
-    /// monoid is "segmented-⊕" (or "reset" when no leaf applies ⊕), the
+    /// monoid is "segmented_⊕" (or "reset" when no leaf applies ⊕), the
     /// accumulator (flag, value): (f1, a1) then (f2, a2) = (f1 | f2,
     /// f2 ? a2 : a1 ⊕ a2). Without, it is the masked monoid ⊕ whose element
     /// is w, or the identity where the state is kept.

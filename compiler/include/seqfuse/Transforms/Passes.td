@@ -377,19 +377,19 @@ def FloatPolicyPass : Pass<"seqfuse-float-policy"> {
   let description = [{
     A fold (`reduce`, `scan`, `scatter_combine`) whose combiner does inexact
     floating-point arithmetic (`arith.addf`, `subf`, `mulf`, `divf`, ...; not
-    `minimumf`/`maximumf`/`select`, which are exact) gets `fp = "reassociate"`
+    `minimumf`/`maximumf`/`select`, which are exact) gets `fp = #seqfuse.fp<reassociate>`
     by default: a parallel lowering may group the elements differently from
     the loop, in a fixed order, so results are identical run to run and for
     any thread count (as CUB, PyTorch and JAX do). With `strict=true`
-    (`Options::strictFP`) it gets `fp = "strict"`: every lowering must apply
+    (`Options::strictFP`) it gets `fp = #seqfuse.fp<strict>`: every lowering must apply
     the elements in the loop's order (the fold's `step`, or its `combiner`
     with one element at a time), so float results are bit-identical to the
     sequential loop. Folds that are exact under any grouping (integers,
     min/max, select-by-order, resets) get no attribute.
 
     ```mlir
-    %s = seqfuse.reduce ... combiner { ... arith.addf ... } {kind = "add"}
-      =>  %s = seqfuse.reduce ... {fp = "reassociate", kind = "add"}
+    %s = seqfuse.reduce ... combiner { ... arith.addf ... } {kind = [#seqfuse.fold<add>]}
+      =>  %s = seqfuse.reduce ... {fp = #seqfuse.fp<reassociate>, kind = [#seqfuse.fold<add>]}
     ```
   }];
   let options = [

@@ -1,23 +1,127 @@
 //===- SeqfuseOps.cpp - seqfuse pattern dialect ---------------------------===//
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
-
-#include "mlir/IR/IRMapping.h"
+#include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
+#include "seqfuse/Dialect/Seqfuse/PassAttrs.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OpImplementation.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace seqfuse;
 
 #include "seqfuse/Dialect/Seqfuse/SeqfuseDialect.cpp.inc"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseEnums.cpp.inc"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseInterfaces.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "seqfuse/Dialect/Seqfuse/SeqfuseAttrs.cpp.inc"
 
 void SeqfuseDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "seqfuse/Dialect/Seqfuse/SeqfuseAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// The seqfuse.* attributes of other dialects' ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+enum class AttrShape { Unit, String, Access, Integer, Strings, Dictionaries };
+
+struct DeclaredAttr {
+  const char *name;
+  AttrShape shape;
+};
+
+constexpr DeclaredAttr kDeclared[] = {
+    {attrs::kArgName, AttrShape::String},
+    {attrs::kArgAccess, AttrShape::Access},
+    {attrs::kArgDims, AttrShape::Strings},
+    {attrs::kKernel, AttrShape::Unit},
+    {attrs::kStateNames, AttrShape::Strings},
+    {attrs::kReversed, AttrShape::Unit},
+    {kCheckSitesAttr, AttrShape::Dictionaries},
+    {kLoweredAttr, AttrShape::String},
+    {kLoweredAtAttr, AttrShape::String},
+    {kLoweredAlgorithmAttr, AttrShape::String},
+    {kLoweredTripAttr, AttrShape::Integer},
+    {kInBoundsAttr, AttrShape::Unit},
+    {kAlgorithmsAttr, AttrShape::Dictionaries},
+    {kCheckedAttr, AttrShape::Unit},
+    {kLoweredFuncAttr, AttrShape::Unit},
+};
+
+bool allOf(Attribute a, llvm::function_ref<bool(Attribute)> pred) {
+  auto arr = dyn_cast<ArrayAttr>(a);
+  return arr && llvm::all_of(arr, pred);
+}
+
+LogicalResult verifyDeclared(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  const DeclaredAttr *d =
+      llvm::find_if(kDeclared, [&](const DeclaredAttr &x) { return name == x.name; });
+  if (d == std::end(kDeclared)) {
+    std::string known;
+    for (const DeclaredAttr &x : kDeclared)
+      known += (known.empty() ? "" : ", ") + std::string(x.name);
+    return op->emitError() << "unknown seqfuse attribute '" << name
+                           << "' (known: " << known << ")";
+  }
+  Attribute a = attr.getValue();
+  bool ok = false;
+  const char *expected = "";
+  switch (d->shape) {
+  case AttrShape::Unit:
+    ok = isa<UnitAttr>(a), expected = "a unit attribute";
+    break;
+  case AttrShape::String:
+    ok = isa<StringAttr>(a), expected = "a string";
+    break;
+  case AttrShape::Access: {
+    auto s = dyn_cast<StringAttr>(a);
+    ok = s && (s.getValue() == "in" || s.getValue() == "out" || s.getValue() == "inout");
+    expected = "\"in\", \"out\" or \"inout\"";
+    break;
+  }
+  case AttrShape::Integer:
+    ok = isa<IntegerAttr>(a), expected = "an integer";
+    break;
+  case AttrShape::Strings:
+    ok = allOf(a, [](Attribute x) { return isa<StringAttr>(x); });
+    expected = "an array of strings";
+    break;
+  case AttrShape::Dictionaries:
+    ok = allOf(a, [](Attribute x) { return isa<DictionaryAttr>(x); });
+    expected = "an array of dictionaries";
+    break;
+  }
+  if (!ok)
+    return op->emitError() << "attribute '" << name << "' must be " << expected
+                           << ", got " << a;
+  return success();
+}
+
+} // namespace
+
+LogicalResult SeqfuseDialect::verifyOperationAttribute(Operation *op,
+                                                       NamedAttribute attr) {
+  return verifyDeclared(op, attr);
+}
+
+LogicalResult SeqfuseDialect::verifyRegionArgAttribute(Operation *op, unsigned, unsigned,
+                                                       NamedAttribute attr) {
+  return verifyDeclared(op, attr);
 }
 
 #define GET_OP_CLASSES
@@ -145,3 +249,42 @@ SmallVector<Value> seqfuse::inlineRegion(OpBuilder &b, Region &region, ValueRang
     out.push_back(map.lookupOrDefault(v));
   return out;
 }
+
+//===----------------------------------------------------------------------===//
+// PatternOp: each op's parts
+//===----------------------------------------------------------------------===//
+
+Region &MapOp::getElementRegion() { return getBody(); }
+Region *MapOp::getCombinerRegion() { return nullptr; }
+Region *MapOp::getStepRegion() { return nullptr; }
+Region *MapOp::getConsumerRegion() { return nullptr; }
+Value MapOp::getScatterTarget() { return {}; }
+bool MapOp::isReverse() { return false; }
+
+Region &ReduceOp::getElementRegion() { return getElement(); }
+Region *ReduceOp::getCombinerRegion() { return &getCombiner(); }
+Region *ReduceOp::getStepRegion() { return getStep().empty() ? nullptr : &getStep(); }
+Region *ReduceOp::getConsumerRegion() { return nullptr; }
+Value ReduceOp::getScatterTarget() { return {}; }
+bool ReduceOp::isReverse() { return getReverse(); }
+
+Region &ScanOp::getElementRegion() { return getElement(); }
+Region *ScanOp::getCombinerRegion() { return &getCombiner(); }
+Region *ScanOp::getStepRegion() { return getStep().empty() ? nullptr : &getStep(); }
+Region *ScanOp::getConsumerRegion() { return &getBody(); }
+Value ScanOp::getScatterTarget() { return {}; }
+bool ScanOp::isReverse() { return getReverse(); }
+
+Region &ScatterOp::getElementRegion() { return getElement(); }
+Region *ScatterOp::getCombinerRegion() { return nullptr; }
+Region *ScatterOp::getStepRegion() { return nullptr; }
+Region *ScatterOp::getConsumerRegion() { return nullptr; }
+Value ScatterOp::getScatterTarget() { return getTarget(); }
+bool ScatterOp::isReverse() { return false; }
+
+Region &ScatterCombineOp::getElementRegion() { return getElement(); }
+Region *ScatterCombineOp::getCombinerRegion() { return &getCombiner(); }
+Region *ScatterCombineOp::getStepRegion() { return nullptr; }
+Region *ScatterCombineOp::getConsumerRegion() { return nullptr; }
+Value ScatterCombineOp::getScatterTarget() { return getTarget(); }
+bool ScatterCombineOp::isReverse() { return false; }

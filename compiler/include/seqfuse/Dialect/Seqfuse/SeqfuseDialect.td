@@ -18,6 +18,13 @@ def Seqfuse_Dialect : Dialect {
     precisely what the original loop computed; parallel code generators may
     reassociate only what the op's combiner allows.
   }];
+  let useDefaultAttributePrinterParser = 1;
+  // The `seqfuse.*` attributes that ops of other dialects (the module, func
+  // and its arguments, scf.for, memref, arith) carry: LoopFormAttrs.h and
+  // PassAttrs.h name them, the verifiers check each one's type and reject
+  // any other `seqfuse.` name.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
 }
 
 class Seqfuse_Op<string mnemonic, list<Trait> traits = []>

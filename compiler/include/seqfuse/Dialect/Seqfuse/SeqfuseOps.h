@@ -10,6 +10,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "seqfuse/Dialect/Seqfuse/SeqfuseDialect.h.inc"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseEnums.h.inc"
+#define GET_ATTRDEF_CLASSES
+#include "seqfuse/Dialect/Seqfuse/SeqfuseAttrs.h.inc"
+#include "seqfuse/Dialect/Seqfuse/SeqfuseInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h.inc"

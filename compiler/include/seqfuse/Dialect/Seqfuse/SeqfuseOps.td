@@ -2,8 +2,25 @@
 #ifndef SEQFUSE_DIALECT_SEQFUSE_OPS
 #define SEQFUSE_DIALECT_SEQFUSE_OPS
 
+include "seqfuse/Dialect/Seqfuse/SeqfuseAttrs.td"
 include "seqfuse/Dialect/Seqfuse/SeqfuseDialect.td"
+include "seqfuse/Dialect/Seqfuse/SeqfuseInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// Attributes every op may carry: `at`, the user's file:line of the
+// statement (the report's location; set where the op is made).
+defvar Seqfuse_AtAttr = OptionalAttr<StrAttr>;
+// `fused`: the ops seqfuse-fuse-patterns made this one from ("map at
+// f.cpp:3"), in program order.
+defvar Seqfuse_FusedAttr = OptionalAttr<StrArrayAttr>;
+
+class Seqfuse_PatternOp<string mnemonic, list<Trait> traits = []>
+    : Seqfuse_Op<mnemonic, !listconcat([RecursiveMemoryEffects,
+                                        DeclareOpInterfaceMethods<Seqfuse_PatternOpInterface,
+                                            ["getElementRegion", "getCombinerRegion",
+                                             "getStepRegion", "getConsumerRegion",
+                                             "getScatterTarget", "isReverse"]>],
+                                       traits)>;
 
 def Seqfuse_YieldOp : Seqfuse_Op<"yield", [Pure, Terminator]> {
   let summary = "Ends a region of a seqfuse op, passing values to it";
@@ -21,7 +38,7 @@ def Seqfuse_YieldOp : Seqfuse_Op<"yield", [Pure, Terminator]> {
   let builders = [OpBuilder<(ins), [{ build($_builder, $_state, mlir::ValueRange()); }]>];
 }
 
-def Seqfuse_MapOp : Seqfuse_Op<"map", [RecursiveMemoryEffects]> {
+def Seqfuse_MapOp : Seqfuse_PatternOp<"map"> {
   let summary = "Iterations that are independent of each other";
   let description = [{
     Runs `body` for every `i` in `[lowerBound, upperBound)`. The iterations
@@ -40,21 +57,24 @@ def Seqfuse_MapOp : Seqfuse_Op<"map", [RecursiveMemoryEffects]> {
     }
     ```
   }];
-  let arguments = (ins Index:$lowerBound, Index:$upperBound);
+  let arguments = (ins Index:$lowerBound, Index:$upperBound, Seqfuse_AtAttr:$at,
+                       Seqfuse_FusedAttr:$fused);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$lowerBound `to` $upperBound $body attr-dict";
   let hasVerifier = 1;
 }
 
-class Seqfuse_FoldOp<string mnemonic> : Seqfuse_Op<mnemonic, [RecursiveMemoryEffects]> {
+class Seqfuse_FoldOp<string mnemonic> : Seqfuse_PatternOp<mnemonic> {
   code foldDescription = [{
     `element` (`^bb0(%i: index)`) yields the iteration's element, a tuple of
     the accumulator's types. `combiner` (`^bb0(%acc..., %x...)`) yields the
     new accumulator; it must be associative (it is a composition of update
     functions, or a monoid operator), which makes the fold parallel. The
     optional `identity` is the combiner's neutral element, `kind` names the
-    recognised family (e.g. "add", "affine", "segmented-add", "argmin",
-    "linear"), and `reverse` folds from `upperBound - 1` down to `lowerBound`.
+    recognised family of each group of accumulators (e.g.
+    `[#seqfuse.fold<add>]`, `[#seqfuse.fold<affine>]`,
+    `[#seqfuse.fold<argmin>, #seqfuse.fold<and>]`), and `reverse` folds
+    from `upperBound - 1` down to `lowerBound`.
 
     The optional `step` region (same arguments and results as `combiner`)
     applies one iteration's element to the running accumulator exactly as
@@ -67,10 +87,11 @@ class Seqfuse_FoldOp<string mnemonic> : Seqfuse_Op<mnemonic, [RecursiveMemoryEff
     `step` inside a chunk and `combiner` across chunks, and only where
     reassociating floating point is allowed (never with `strict_fp`).
 
-    Discardable attributes: `fp` ("reassociate" or "strict", set by
-    `seqfuse-float-policy` where the combiner rounds), `at` (the statement's
-    file:line), `seqfuse.states` (the user's names of the accumulators) and
-    `fused` (the ops `seqfuse-fuse-patterns` made this one from).
+    `fp` (`#seqfuse.fp<reassociate>` or `#seqfuse.fp<strict>`) is set by
+    `seqfuse-float-policy` where the combiner rounds; `at` is the
+    statement's file:line, `fused` the ops `seqfuse-fuse-patterns` made this
+    one from. The discardable `seqfuse.states` holds the user's names of the
+    accumulators.
   }];
 }
 
@@ -91,12 +112,14 @@ def Seqfuse_ReduceOp : Seqfuse_FoldOp<"reduce"> {
     ^bb0(%acc: f32, %x: f32):
       %s = arith.addf %acc, %x : f32
       seqfuse.yield %s : f32
-    } {kind = "add", identity = [0.0 : f32]} -> f32
+    } {kind = [#seqfuse.fold<add>], identity = [0.0 : f32]} -> f32
     ```
   }];
   let arguments = (ins Index:$lowerBound, Index:$upperBound, Variadic<AnyType>:$init,
-                       UnitAttr:$reverse, OptionalAttr<StrAttr>:$kind,
-                       OptionalAttr<ArrayAttr>:$identity);
+                       UnitAttr:$reverse, OptionalAttr<Seqfuse_FoldKindArrayAttr>:$kind,
+                       OptionalAttr<ArrayAttr>:$identity,
+                       OptionalAttr<Seqfuse_FloatPolicyAttr>:$fp, Seqfuse_AtAttr:$at,
+                       Seqfuse_FusedAttr:$fused);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner,
                         MaxSizedRegion<1>:$step);
@@ -140,13 +163,15 @@ def Seqfuse_ScanOp : Seqfuse_FoldOp<"scan"> {
     ^bb0(%i: index, %acc: f32):
       memref.store %acc, %out[%i] : memref<?xf32>
       seqfuse.yield
-    } {kind = "add", inclusive = true} -> f32
+    } {kind = [#seqfuse.fold<add>], inclusive = true} -> f32
     ```
   }];
   let arguments = (ins Index:$lowerBound, Index:$upperBound, Variadic<AnyType>:$init,
                        DefaultValuedAttr<BoolAttr, "true">:$inclusive,
-                       UnitAttr:$reverse, OptionalAttr<StrAttr>:$kind,
-                       OptionalAttr<ArrayAttr>:$identity);
+                       UnitAttr:$reverse, OptionalAttr<Seqfuse_FoldKindArrayAttr>:$kind,
+                       OptionalAttr<ArrayAttr>:$identity,
+                       OptionalAttr<Seqfuse_FloatPolicyAttr>:$fp, Seqfuse_AtAttr:$at,
+                       Seqfuse_FusedAttr:$fused);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner,
                         SizedRegion<1>:$body, MaxSizedRegion<1>:$step);
@@ -158,7 +183,7 @@ def Seqfuse_ScanOp : Seqfuse_FoldOp<"scan"> {
   let hasVerifier = 1;
 }
 
-def Seqfuse_ScatterOp : Seqfuse_Op<"scatter", [RecursiveMemoryEffects]> {
+def Seqfuse_ScatterOp : Seqfuse_PatternOp<"scatter"> {
   let summary = "Indirect writes where the last writer wins";
   let description = [{
     For every `i` in `[lowerBound, upperBound)`, `element` yields the indices
@@ -177,7 +202,8 @@ def Seqfuse_ScatterOp : Seqfuse_Op<"scatter", [RecursiveMemoryEffects]> {
     ```
   }];
   let arguments = (ins Index:$lowerBound, Index:$upperBound,
-                       Arg<AnyMemRef, "the memref written", [MemWrite]>:$target);
+                       Arg<AnyMemRef, "the memref written", [MemWrite]>:$target,
+                       Seqfuse_AtAttr:$at);
   let regions = (region SizedRegion<1>:$element);
   let assemblyFormat = [{
     $lowerBound `to` $upperBound `into` $target `:` type($target) `element` $element
@@ -186,7 +212,7 @@ def Seqfuse_ScatterOp : Seqfuse_Op<"scatter", [RecursiveMemoryEffects]> {
   let hasVerifier = 1;
 }
 
-def Seqfuse_ScatterCombineOp : Seqfuse_Op<"scatter_combine", [RecursiveMemoryEffects]> {
+def Seqfuse_ScatterCombineOp : Seqfuse_PatternOp<"scatter_combine"> {
   let summary = "Indirect updates with an associative, commutative combiner";
   let description = [{
     A histogram: for every `i`, `element` yields the indices and a value, and
@@ -205,12 +231,13 @@ def Seqfuse_ScatterCombineOp : Seqfuse_Op<"scatter_combine", [RecursiveMemoryEff
     ^bb0(%old: i64, %x: i64):
       %s = arith.addi %old, %x : i64
       seqfuse.yield %s : i64
-    } {kind = "add"}
+    } {kind = #seqfuse.fold<add>}
     ```
   }];
   let arguments = (ins Index:$lowerBound, Index:$upperBound,
                        Arg<AnyMemRef, "the memref updated", [MemRead, MemWrite]>:$target,
-                       OptionalAttr<StrAttr>:$kind);
+                       OptionalAttr<Seqfuse_FoldKindAttr>:$kind,
+                       OptionalAttr<Seqfuse_FloatPolicyAttr>:$fp, Seqfuse_AtAttr:$at);
   let regions = (region SizedRegion<1>:$element, SizedRegion<1>:$combiner);
   let assemblyFormat = [{
     $lowerBound `to` $upperBound `into` $target `:` type($target) `element` $element
@@ -233,7 +260,7 @@ def Seqfuse_SequentialOp : Seqfuse_Op<"sequential", [RecursiveMemoryEffects]> {
     } {reason = "the condition reads t[2], which iteration 2 writes"}
     ```
   }];
-  let arguments = (ins StrAttr:$reason);
+  let arguments = (ins StrAttr:$reason, Seqfuse_AtAttr:$at);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$body attr-dict (`->` type($results)^)?";
