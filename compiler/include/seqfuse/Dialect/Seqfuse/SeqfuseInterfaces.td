@@ -44,6 +44,12 @@ def Seqfuse_PatternOpInterface : OpInterface<"PatternOp"> {
                     "getScatterTarget", (ins), [{}], [{ return {}; }]>,
     InterfaceMethod<"Whether it folds from upperBound - 1 down.", "bool",
                     "isReverse", (ins), [{}], [{ return false; }]>,
+    InterfaceMethod<[{Whether a scan's consumer sees the accumulator after
+                      the iteration's element (inclusive) or before it.}],
+                    "bool", "isInclusive", (ins), [{}], [{
+      auto a = $_op->template getAttrOfType<::mlir::BoolAttr>("inclusive");
+      return !a || a.getValue();
+    }]>,
   ];
   let extraClassDeclaration = [{
     /// Whether `region` (one of this op's) takes the iteration index as its

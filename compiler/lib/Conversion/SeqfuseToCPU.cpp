@@ -1,12 +1,16 @@
-//===- LowerPatterns.cpp - seqfuse pattern ops to sequential loops --------===//
+//===- SeqfuseToCPU.cpp - pattern ops to parallel CPU code ----------------===//
 //
-// The rewrites are listed in Passes.td (LowerPatternsPass). Each op's regions
-// are inlined into an scf.for with their block arguments mapped to the
-// induction variable and accumulators.
+// seqfuse-lower-patterns (Passes.td): folds, scatters and histograms in
+// parallel forms (chunked, on OpenMP threads, with in-register steps) where
+// they may run so, each followed by its exact loop (SeqfuseToSCF.h) for the
+// rest of the iterations; every other op as its exact loop. Maps become
+// tagged loops that seqfuse-parallelize-maps splits into chunks. An op no
+// lowering knows is refused with a diagnostic.
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Analysis/LoopPatterns.h"
+#include "seqfuse/Conversion/SeqfuseToSCF.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
 
@@ -22,116 +26,9 @@ namespace seqfuse {
 
 using namespace mlir;
 using namespace seqfuse;
+using namespace seqfuse::loops;
 
 namespace {
-
-/// for k in [lo, hi) with `init` carried; `body(b, i, acc)` returns the next
-/// accumulator. With `revBase` (lb + ub - 1 of a reverse fold), i = revBase - k.
-scf::ForOp
-buildLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value revBase, ValueRange init,
-          function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> body) {
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  return scf::ForOp::create(
-      b, loc, lo, hi, one, init, [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
-        Value i = revBase ? (Value)arith::SubIOp::create(nb, l, revBase, k) : k;
-        scf::YieldOp::create(nb, l, body(nb, i, acc));
-      });
-}
-
-/// lb + ub - 1 for a reverse fold, else null.
-Value reverseBase(OpBuilder &b, Location loc, Value lb, Value ub, bool reverse) {
-  if (!reverse)
-    return Value();
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  return arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, lb, ub), one);
-}
-
-SmallVector<Value> concat(ValueRange a, ValueRange b) {
-  SmallVector<Value> out(a.begin(), a.end());
-  out.append(b.begin(), b.end());
-  return out;
-}
-
-void lower(MapOp op) {
-  OpBuilder b(op);
-  scf::ForOp loop = buildLoop(b, op.getLoc(), op.getLowerBound(), op.getUpperBound(),
-                              Value(), {}, [&](OpBuilder &nb, Value i, ValueRange) {
-                                inlineRegion(nb, op.getBody(), {i});
-                                return SmallVector<Value>();
-                              });
-  // What it was, for seqfuse-parallelize-maps and the report.
-  loop->setAttr(kLoweredAttr, b.getStringAttr("map"));
-  auto at = op->getAttrOfType<StringAttr>("at");
-  std::string where = at ? at.getValue().str() : fileLine(op.getLoc());
-  if (!where.empty())
-    loop->setAttr(kLoweredAtAttr, b.getStringAttr(where));
-  op.erase();
-}
-
-/// Accumulator slots something needs: a used result, an accumulator the body
-/// reads, or one `apply` computes a needed slot from.
-SmallVector<bool> liveSlots(Operation *op, Region &apply, Region *body) {
-  unsigned n = op->getNumResults();
-  SmallVector<bool> live(n, false);
-  for (unsigned j = 0; j < n; ++j)
-    live[j] = !op->getResult(j).use_empty() ||
-              (body && !body->front().getArgument(1 + j).use_empty());
-  Block &blk = apply.front();
-  auto yield = cast<YieldOp>(blk.getTerminator());
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (unsigned j = 0; j < n; ++j) {
-      if (!live[j])
-        continue;
-      SmallVector<Value> work{yield.getValues()[j]};
-      llvm::SmallPtrSet<Operation *, 16> seen;
-      while (!work.empty()) {
-        Value v = work.pop_back_val();
-        if (auto arg = dyn_cast<BlockArgument>(v)) {
-          if (arg.getOwner() == &blk && arg.getArgNumber() < n &&
-              !live[arg.getArgNumber()])
-            live[arg.getArgNumber()] = changed = true;
-          continue;
-        }
-        Operation *def = v.getDefiningOp();
-        if (def && def->getBlock() == &blk && seen.insert(def).second)
-          def->walk([&](Operation *inner) { // uses inside its regions too
-            llvm::append_range(work, inner->getOperands());
-          });
-      }
-    }
-  }
-  return live;
-}
-
-/// One iteration i of the fold from `acc`, exactly as the loop runs it
-/// (`step` where present, the body before or after); slots not `live` are
-/// carried unchanged. Returns the next accumulator.
-template <class FoldOp>
-SmallVector<Value> foldStep(OpBuilder &b, FoldOp op, Region *body, bool inclusive,
-                            Value i, ValueRange acc, ArrayRef<bool> live) {
-  Region &apply = op.getStep().empty() ? op.getCombiner() : op.getStep();
-  if (body && !inclusive)
-    inlineRegion(b, *body, concat({i}, acc));
-  SmallVector<Value> elem = inlineRegion(b, op.getElement(), {i});
-  SmallVector<Value> next = inlineRegion(b, apply, concat(acc, elem));
-  for (auto [j, l] : llvm::enumerate(live))
-    if (!l)
-      next[j] = acc[j];
-  if (body && inclusive)
-    inlineRegion(b, *body, concat({i}, next));
-  return next;
-}
-
-/// The fold's own loop over k in [lo, hi) from `init`.
-template <class FoldOp>
-scf::ForOp foldLoop(OpBuilder &b, FoldOp op, Region *body, bool inclusive, Value lo,
-                    Value hi, Value revBase, ValueRange init, ArrayRef<bool> live) {
-  return buildLoop(b, op.getLoc(), lo, hi, revBase, init,
-                   [&](OpBuilder &nb, Value i, ValueRange acc) {
-                     return foldStep(nb, op, body, inclusive, i, acc, live);
-                   });
-}
 
 /// Where and how a parallel fold runs (LowerPatternsPass's options).
 struct Schedule {
@@ -596,7 +493,7 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
                        [&](OpBuilder &nb, int64_t, Value k, ValueRange a) {
                          if (width > 1)
                            return simdStep(nb, k, a);
-                         return foldStep(nb, op, body, inclusive, iterOf(nb, k), a, live);
+                         return foldStep(nb, op, iterOf(nb, k), a, live);
                        });
             });
           };
@@ -674,11 +571,10 @@ template <class FoldOp>
 void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Region &apply = op.getStep().empty() ? op.getCombiner() : op.getStep();
   // Slots nothing needs (e.g. the composed matrix of a linear recurrence,
   // needed only to combine chunks) are carried unchanged; the canonicalizer
   // then drops them.
-  SmallVector<bool> live = liveSlots(op, apply, body);
+  SmallVector<bool> live = liveSlots(op);
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
   Value revBase = reverseBase(b, loc, lb, ub, op.getReverse());
   std::string why = parallel ? sequentialOnly(op) : "";
@@ -689,7 +585,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
     recordAlgorithm(op->template getParentOfType<ModuleOp>(), where, pattern,
                     "sequential loop (" + why + ")");
   if (!parallel || !why.empty()) {
-    auto loop = foldLoop(b, op, body, inclusive, lb, ub, revBase, op.getInit(), live);
+    auto loop = foldLoop(b, op, lb, ub, revBase, op.getInit(), live);
     op.replaceAllUsesWith(loop.getResults());
     op.erase();
     return;
@@ -745,7 +641,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
               : "exact: the loop's result bit for bit");
   branch->setAttr(kLoweredAlgorithmAttr, b.getStringAttr(algorithm));
   // The rest (all of it below the cutoff) as the loop.
-  auto rest = foldLoop(b, op, body, inclusive, branch.getResult(0), ub, revBase,
+  auto rest = foldLoop(b, op, branch.getResult(0), ub, revBase,
                        branch.getResults().drop_front(), live);
   op.replaceAllUsesWith(rest.getResults());
   op.erase();
@@ -987,18 +883,6 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value lb = op.getLowerBound(), ub = op.getUpperBound(), target = op.getTarget();
-  auto loopFrom = [&](Value from) {
-    buildLoop(b, loc, from, ub, Value(), {}, [&](OpBuilder &nb, Value i, ValueRange) {
-      SmallVector<Value> vals = inlineRegion(nb, op.getElement(), {i});
-      Value v = vals.pop_back_val();
-      if (combiner) {
-        Value old = memref::LoadOp::create(nb, loc, target, vals);
-        v = inlineRegion(nb, *combiner, {old, v}).front();
-      }
-      memref::StoreOp::create(nb, loc, v, target, vals);
-      return SmallVector<Value>();
-    });
-  };
   StringRef pattern = combiner ? "scatter_combine" : "scatter";
   auto at = op->template getAttrOfType<StringAttr>("at");
   std::string where = at ? at.getValue().str() : fileLine(loc);
@@ -1011,7 +895,7 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
     recordAlgorithm(op->template getParentOfType<ModuleOp>(), where, pattern,
                     "sequential loop (" + why + ")");
   if (!parallel || !why.empty()) {
-    loopFrom(lb);
+    scatterLoop(b, op, lb);
     op.erase();
     return;
   }
@@ -1070,14 +954,7 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
            ? "floats reassociated in that fixed grouping, the same for any thread count"
            : "exact: the loop's result bit for bit");
   branch->setAttr(kLoweredAlgorithmAttr, b.getStringAttr(algorithm));
-  loopFrom(branch.getResult(0));
-  op.erase();
-}
-
-void lower(SequentialOp op) {
-  OpBuilder b(op);
-  SmallVector<Value> results = inlineRegion(b, op.getBody(), {});
-  op.replaceAllUsesWith(results);
+  scatterLoop(b, op, branch.getResult(0));
   op.erase();
 }
 
@@ -1103,13 +980,11 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
     const Schedule *scatterSchedule = parallelScatters ? &sched : nullptr;
     SmallVector<Operation *> ops; // post-order: inner ops before outer ones
     getOperation()->walk([&](Operation *op) {
-      if (isa<MapOp, ReduceOp, ScanOp, ScatterOp, ScatterCombineOp, SequentialOp>(op))
+      if (isa<PatternOp, SequentialOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
-      if (auto m = dyn_cast<MapOp>(op))
-        lower(m);
-      else if (auto r = dyn_cast<ReduceOp>(op))
+      if (auto r = dyn_cast<ReduceOp>(op))
         lowerFold(r, nullptr, true, schedule);
       else if (auto s = dyn_cast<ScanOp>(op))
         lowerFold(s, &s.getBody(), s.getInclusive(), schedule);
@@ -1117,9 +992,20 @@ struct LowerPatterns : seqfuse::impl::LowerPatternsPassBase<LowerPatterns> {
         lowerScatter(sc, nullptr, scatterSchedule);
       else if (auto h = dyn_cast<ScatterCombineOp>(op))
         lowerScatter(h, &h.getCombiner(), scatterSchedule);
-      else
-        lower(cast<SequentialOp>(op));
+      else if (failed(lowerToLoop(op))) // maps, sequential regions
+        return signalPassFailure();
     }
+    // Every seqfuse op must be gone: one no lowering knows is refused.
+    WalkResult left = getOperation()->walk([&](Operation *op) {
+      if (op->getDialect() &&
+          op->getDialect()->getNamespace() == SeqfuseDialect::getDialectNamespace()) {
+        op->emitOpError("has no CPU lowering");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      return signalPassFailure();
     // Lowered: the pattern stage leaves these funcs alone from now on.
     getOperation()->walk([](func::FuncOp fn) {
       if (!fn.isExternal())
