@@ -20,6 +20,7 @@
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -167,20 +168,21 @@ void KernelImpl::validate(std::span<const Arg> actual) const {
     throw ArgumentError("seqfuse: " + name + " expects " + std::to_string(args.size()) +
                         " argument" + (args.size() == 1 ? "" : "s") + ", got " +
                         std::to_string(actual.size()) + "; signature: " + signature());
-  // Named sizes: the first tensor that has one binds it.
-  std::vector<int64_t> bound(dimNames.size(), -1);
-  std::vector<size_t> boundBy(dimNames.size(), 0);
+  // Named sizes: the first tensor that has one binds it. (Every call runs
+  // this: nothing here allocates unless an argument is refused.)
+  llvm::SmallVector<int64_t, 8> bound(dimNames.size(), -1);
+  llvm::SmallVector<size_t, 8> boundBy(dimNames.size(), 0);
   for (size_t i = 0; i < args.size(); ++i) {
     const Argument &a = args[i];
     const Arg &x = actual[i];
-    std::string expected = (a.isTensor ? "tensor " : "scalar ") + shapeText(a);
+    auto expected = [&] { return (a.isTensor ? "tensor " : "scalar ") + shapeText(a); };
     if (const std::string *why = x.refusal())
-      fail(i, "expected " + expected + ", got a tensor that cannot be passed: " + *why);
+      fail(i, "expected " + expected() + ", got a tensor that cannot be passed: " + *why);
     if (a.isTensor != x.isTensor())
-      fail(i, "expected " + expected + ", got " + x.describe());
+      fail(i, "expected " + expected() + ", got " + x.describe());
     if (a.type != x.type())
       fail(i, "expected element type " + std::string(dtypeName(a.type)) + " (" +
-                  expected + "), got " + x.describe());
+                  expected() + "), got " + x.describe());
     if (!a.isTensor)
       continue;
     if (static_cast<int>(a.shape.size()) != x.rank())
