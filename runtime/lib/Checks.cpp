@@ -7,8 +7,8 @@
 // running, and the failing access is never executed.
 //
 //===----------------------------------------------------------------------===//
-#include "Guard.h"
 #include "seqfuse/runtime/Checks.h"
+#include "Guard.h"
 
 #include <csetjmp>
 

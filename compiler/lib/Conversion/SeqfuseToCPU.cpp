@@ -142,8 +142,7 @@ SmallVector<Value> inlineLaneWise(OpBuilder &b, Region &r, ValueRange args,
 /// come from outside becomes one vector.load (reversed in reverse), a load at indices
 /// from outside a splat, %i itself the vector of the iterations, and lane-wise ops their
 /// vector forms. Nothing (and nothing built) where another op is in the region.
-std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i0,
-                                                bool reverse, int64_t width) {
+bool vectorizableElement(Region &r) {
   Block &block = r.front();
   Value iv = block.getArgument(0);
   auto inside = [&](Value v) { return v.getParentRegion() == &r; };
@@ -155,12 +154,21 @@ std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i
     auto l = dyn_cast<memref::LoadOp>(o);
     if (!l || !l->hasAttr(kInBoundsAttr) || !l.getType().isIntOrIndexOrFloat() ||
         (!l.getType().isIndex() && l.getType().getIntOrFloatBitWidth() % 8 != 0))
-      return std::nullopt;
+      return false;
     auto idx = l.getIndices();
     for (auto [d, v] : llvm::enumerate(idx))
       if (v == iv ? d + 1 != idx.size() : inside(v))
-        return std::nullopt;
+        return false;
   }
+  return true;
+}
+
+std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i0,
+                                                bool reverse, int64_t width) {
+  if (!vectorizableElement(r))
+    return std::nullopt;
+  Block &block = r.front();
+  Value iv = block.getArgument(0);
   Location loc = r.getParentOp()->getLoc();
   auto vecOf = [&](Type t) { return VectorType::get({width}, t); };
   auto reversed = [&](Value v) -> Value {
@@ -247,6 +255,163 @@ template <class FoldOp> int64_t scanStepWidth(FoldOp op, const Schedule &s) {
   return w;
 }
 
+/// A scan of one accumulator `width` (scanStepWidth) iterations at a time,
+/// in registers: the elements of k .. k+width-1 (i = revBase - k in
+/// reverse) as vectors, their inclusive log-step scan (one fixed tree),
+/// each lane combined after the running value, then the body on each
+/// lane's value in order. The elements are all evaluated before the bodies,
+/// as a parallel fold's summaries already are (see sequentialOnly).
+template <class FoldOp> struct RegisterStep {
+  mutable FoldOp op; // (an op handle: its accessors are not const)
+  Region *body;
+  bool inclusive;
+  Value revBase;
+  int64_t width;
+
+  Value iterOf(OpBuilder &x, Value k) const {
+    return revBase ? (Value)arith::SubIOp::create(x, op.getLoc(), revBase, k) : k;
+  }
+  VectorType vecOf(Type t) const { return VectorType::get({width}, t); }
+
+  /// The iterations, and the running values after each of them: lane j
+  /// holds acc ⊕ element(i_0) ⊕ ... ⊕ element(i_j).
+  std::pair<SmallVector<Value>, SmallVector<Value>> scan(OpBuilder &x, Value k,
+                                                         ValueRange acc) const {
+    Location loc = op.getLoc();
+    TypeRange types = op->getResultTypes();
+    unsigned n = types.size();
+    SmallVector<Value> iters;
+    for (int64_t j = 0; j < width; ++j)
+      iters.push_back(
+          iterOf(x, arith::AddIOp::create(x, loc, k,
+                                          arith::ConstantIndexOp::create(x, loc, j))));
+    SmallVector<Value> v;
+    if (auto direct = vectorElement(x, op.getElement(), iters[0],
+                                    static_cast<bool>(revBase), width)) {
+      v = *direct;
+    } else {
+      SmallVector<SmallVector<Value>> lanesOf(n);
+      for (Value i : iters)
+        for (auto [q, e] : llvm::enumerate(inlineRegion(x, op.getElement(), {i})))
+          lanesOf[q].push_back(e);
+      for (unsigned q = 0; q < n; ++q)
+        v.push_back(vector::FromElementsOp::create(x, loc, vecOf(types[q]), lanesOf[q]));
+    }
+    // Sklansky's tree: at step s, each lane j with bit s set combines the
+    // last lane of the block of s before it into itself. Only the steps of s
+    // >= 4 cross 128-bit halves (a broadcast each): shifting all lanes by s
+    // instead measured 2x slower at 8 lanes (cross-lane permutes).
+    for (int64_t sh = 1; sh < width; sh *= 2) {
+      SmallVector<int64_t> from;
+      SmallVector<bool> takes;
+      for (int64_t j = 0; j < width; ++j) {
+        bool upper = (j & sh) != 0;
+        from.push_back(upper ? (j & ~(2 * sh - 1)) + sh - 1 : j);
+        takes.push_back(upper);
+      }
+      SmallVector<Value> shifted;
+      for (Value e : v)
+        shifted.push_back(
+            vector::ShuffleOp::create(x, loc, e, e, x.getDenseI64ArrayAttr(from)));
+      SmallVector<Value> both =
+          inlineLaneWise(x, op.getCombiner(), concat(shifted, v), width);
+      Value mask = arith::ConstantOp::create(
+          x, loc, DenseElementsAttr::get(vecOf(x.getI1Type()), ArrayRef<bool>(takes)));
+      for (unsigned q = 0; q < n; ++q)
+        v[q] = arith::SelectOp::create(x, loc, mask, both[q], v[q]);
+    }
+    SmallVector<Value> carry;
+    for (unsigned q = 0; q < n; ++q)
+      carry.push_back(vector::BroadcastOp::create(x, loc, vecOf(types[q]), acc[q]));
+    return {iters, inlineLaneWise(x, op.getCombiner(), concat(carry, v), width)};
+  }
+
+  /// The body on each lane's running value in order (before it in an
+  /// exclusive scan); returns the accumulator after the last lane.
+  SmallVector<Value> bodies(OpBuilder &x, ArrayRef<Value> iters, ArrayRef<Value> r,
+                            ValueRange acc) const {
+    SmallVector<Value> prev(acc.begin(), acc.end());
+    for (int64_t j = 0; j < width; ++j) {
+      SmallVector<Value> cur;
+      for (Value e : r)
+        cur.push_back(vector::ExtractOp::create(x, op.getLoc(), e, j));
+      inlineRegion(x, *body, concat({iters[j]}, inclusive ? cur : prev));
+      prev = cur;
+    }
+    return prev;
+  }
+};
+
+/// k in [from, ub) of a scan with an in-register step (`reg`), from `init`:
+/// whole steps of reg.width while they last and (`checkFinite`: floats that
+/// round) while a step's running values are all finite, then the loop. A
+/// step that is not finite runs no body: the loop goes on from its first
+/// iteration, so inf and NaN arise exactly as in the loop. Returns the
+/// accumulator after ub.
+template <class FoldOp>
+SmallVector<Value> registerTail(OpBuilder &b, const RegisterStep<FoldOp> &reg, Value from,
+                                Value ub, ValueRange init, ArrayRef<bool> live,
+                                bool checkFinite) {
+  Location loc = reg.op.getLoc();
+  unsigned n = init.size();
+  // The whole steps: from + ((ub - from) & -width), ub >= from.
+  Value whole = arith::AndIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
+                                      arith::ConstantIndexOp::create(b, loc, -reg.width));
+  Value mid = arith::AddIOp::create(b, loc, from, whole);
+  SmallVector<Type> state{b.getIndexType()};
+  llvm::append_range(state, init.getTypes());
+  state.push_back(b.getI1Type());
+  SmallVector<Value> start{from};
+  llvm::append_range(start, init);
+  start.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
+  auto steps = scf::WhileOp::create(
+      b, loc, state, start,
+      [&](OpBuilder &cb, Location, ValueRange args) {
+        Value go = arith::AndIOp::create(
+            cb, loc,
+            arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::slt, args[0], mid),
+            arith::XOrIOp::create(
+                cb, loc, args.back(),
+                arith::ConstantOp::create(cb, loc, cb.getBoolAttr(true))));
+        scf::ConditionOp::create(cb, loc, go, args);
+      },
+      [&](OpBuilder &wb, Location, ValueRange args) {
+        Value k = args[0];
+        ValueRange acc = args.slice(1, n);
+        auto [iters, r] = reg.scan(wb, k, acc);
+        Value bad = arith::ConstantOp::create(wb, loc, wb.getBoolAttr(false));
+        if (checkFinite)
+          for (Value v : r) {
+            if (!isa<FloatType>(getElementTypeOrSelf(v.getType())))
+              continue;
+            Value d = arith::SubFOp::create(wb, loc, v, v);
+            Value nan = arith::CmpFOp::create(wb, loc, arith::CmpFPredicate::UNO, d, d);
+            bad = arith::OrIOp::create(
+                wb, loc, bad,
+                vector::ReductionOp::create(wb, loc, vector::CombiningKind::OR, nan));
+          }
+        auto next = scf::IfOp::create(
+            wb, loc, bad,
+            [&](OpBuilder &tb, Location) {
+              SmallVector<Value> same{k};
+              llvm::append_range(same, acc);
+              same.push_back(bad);
+              scf::YieldOp::create(tb, loc, same);
+            },
+            [&](OpBuilder &eb, Location) {
+              SmallVector<Value> out{arith::AddIOp::create(
+                  eb, loc, k, arith::ConstantIndexOp::create(eb, loc, reg.width))};
+              llvm::append_range(out, reg.bodies(eb, iters, r, acc));
+              out.push_back(bad);
+              scf::YieldOp::create(eb, loc, out);
+            });
+        scf::YieldOp::create(wb, loc, next.getResults());
+      });
+  auto rest = foldLoop(b, reg.op, steps.getResult(0), ub, reg.revBase,
+                       steps.getResults().slice(1, n), live);
+  return SmallVector<Value>(rest.getResults());
+}
+
 /// The blocked reduce-then-scan of LowerPatternsPass's description over the
 /// full chunks of k in [lb, mid) (i = revBase - k in reverse). Returns where
 /// the loop must go on from (mid, or the start of a group whose floats were
@@ -326,67 +491,11 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
             });
         return SmallVector<Value>(loop.getResults());
       };
-  // Scans whose combiner works lane by lane: `width` iterations at a time,
-  // in registers. The elements of k .. k+width-1 (i = iterOf(k + j)), then
-  // their inclusive log-step scan (one fixed tree, below), each lane
-  // combined after `acc`, and
-  // the body on each lane's accumulator in order. The elements are all
-  // evaluated before the bodies, as the summaries already are (see
-  // sequentialOnly). Returns the accumulator after the last lane.
   const int64_t width = scanStepWidth(op, s);
-  auto vecOf = [&](Type t) { return VectorType::get({width}, t); };
+  RegisterStep<FoldOp> reg{op, body, inclusive, revBase, width};
   auto simdStep = [&](OpBuilder &x, Value k, ValueRange acc) {
-    SmallVector<Value> iters;
-    for (int64_t j = 0; j < width; ++j)
-      iters.push_back(iterOf(x, arith::AddIOp::create(x, loc, k, cst(x, j))));
-    SmallVector<Value> v;
-    if (auto direct = vectorElement(x, op.getElement(), iters[0],
-                                    static_cast<bool>(revBase), width)) {
-      v = *direct;
-    } else {
-      SmallVector<SmallVector<Value>> lanesOf(n);
-      for (Value i : iters)
-        for (auto [q, e] : llvm::enumerate(inlineRegion(x, op.getElement(), {i})))
-          lanesOf[q].push_back(e);
-      for (unsigned q = 0; q < n; ++q)
-        v.push_back(vector::FromElementsOp::create(x, loc, vecOf(types[q]), lanesOf[q]));
-    }
-    // Sklansky's tree: at step s, each lane j with bit s set combines the
-    // last lane of the block of s before it into itself. Only the steps of s
-    // >= 4 cross 128-bit halves (a broadcast each): shifting all lanes by s
-    // instead measured 2x slower at 8 lanes (cross-lane permutes).
-    for (int64_t sh = 1; sh < width; sh *= 2) {
-      SmallVector<int64_t> from;
-      SmallVector<bool> takes;
-      for (int64_t j = 0; j < width; ++j) {
-        bool upper = (j & sh) != 0;
-        from.push_back(upper ? (j & ~(2 * sh - 1)) + sh - 1 : j);
-        takes.push_back(upper);
-      }
-      SmallVector<Value> shifted;
-      for (Value e : v)
-        shifted.push_back(
-            vector::ShuffleOp::create(x, loc, e, e, x.getDenseI64ArrayAttr(from)));
-      SmallVector<Value> both =
-          inlineLaneWise(x, op.getCombiner(), concat(shifted, v), width);
-      Value mask = arith::ConstantOp::create(
-          x, loc, DenseElementsAttr::get(vecOf(x.getI1Type()), ArrayRef<bool>(takes)));
-      for (unsigned q = 0; q < n; ++q)
-        v[q] = arith::SelectOp::create(x, loc, mask, both[q], v[q]);
-    }
-    SmallVector<Value> carry;
-    for (unsigned q = 0; q < n; ++q)
-      carry.push_back(vector::BroadcastOp::create(x, loc, vecOf(types[q]), acc[q]));
-    SmallVector<Value> r = inlineLaneWise(x, op.getCombiner(), concat(carry, v), width);
-    SmallVector<Value> prev(acc.begin(), acc.end());
-    for (int64_t j = 0; j < width; ++j) {
-      SmallVector<Value> cur;
-      for (Value e : r)
-        cur.push_back(vector::ExtractOp::create(x, loc, e, j));
-      inlineRegion(x, *body, concat({iters[j]}, inclusive ? cur : prev));
-      prev = cur;
-    }
-    return prev;
+    auto [iters, r] = reg.scan(x, k, acc);
+    return reg.bodies(x, iters, r, acc);
   };
   // One parallel loop over the group's chunks: body(b, c, lo).
   auto overChunks = [&](OpBuilder &x, Value g0, Value chunks,
@@ -623,6 +732,10 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   const Schedule &sc = *parallel;
   const int64_t width = scanStepWidth(op, sc);
   bool rounds = static_cast<bool>(op->template getAttrOfType<FloatPolicyAttr>("fp"));
+  // The rest (all of it below the cutoff) in registers too where the
+  // element is vector loads and lane-wise ops (nothing in it can fail a
+  // check, so evaluating a step's elements before its bodies is not seen).
+  bool tailInRegisters = width > 1 && vectorizableElement(op.getElement());
   std::string algorithm =
       "parallel: blocked " +
       std::string(isa<ScanOp>(op) ? "reduce-then-scan" : "reduction") +
@@ -634,16 +747,28 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
                          " iterations at a time in registers: a log-step scan of their "
                          "elements, combined after the carry"
                    : ", then each lane's loop from its carry") +
-      ") on the OpenMP threads from " + std::to_string(sc.cutoff) +
-      " iterations; the rest as the loop; " +
+      ") on the OpenMP threads from " + std::to_string(sc.cutoff) + " iterations; " +
+      (tailInRegisters
+           ? "the rest (all of it below that) " + std::to_string(width) +
+                 " iterations at a time in registers as in the lanes, the loop for the "
+                 "last ones" +
+                 (rounds ? " and from a step whose running values are not finite" : "") +
+                 "; "
+           : "the rest as the loop; ") +
       (rounds ? "floats reassociated in that fixed grouping, the same for any thread "
                 "count; from a group whose floats are not finite on, the loop"
               : "exact: the loop's result bit for bit");
   branch->setAttr(kLoweredAlgorithmAttr, b.getStringAttr(algorithm));
-  // The rest (all of it below the cutoff) as the loop.
-  auto rest = foldLoop(b, op, branch.getResult(0), ub, revBase,
-                       branch.getResults().drop_front(), live);
-  op.replaceAllUsesWith(rest.getResults());
+  SmallVector<Value> result;
+  if (tailInRegisters)
+    result = registerTail(b, RegisterStep<FoldOp>{op, body, inclusive, revBase, width},
+                          branch.getResult(0), ub, branch.getResults().drop_front(), live,
+                          rounds);
+  else // the rest (all of it below the cutoff) as the loop
+    result = foldLoop(b, op, branch.getResult(0), ub, revBase,
+                      branch.getResults().drop_front(), live)
+                 .getResults();
+  op.replaceAllUsesWith(result);
   op.erase();
 }
 

@@ -64,6 +64,16 @@
 // SIMD-NEXT: memref.store %[[L0]], %{{.*}}[%{{.*}}] {seqfuse.in_bounds} : memref<?xi32>
 // SIMD-COUNT-7: vector.extract %[[R]]
 // SIMD: 8 iterations at a time in registers: a log-step scan of their elements, combined after the carry
+// SIMD-SAME: the rest (all of it below that) 8 iterations at a time in registers as in the lanes, the loop for the last ones; exact
+// The rest: whole steps of 8 from where the parallel form stopped (an
+// integer scan never stops early), then the loop for the last n mod 8.
+// SIMD: %[[WHOLE:.*]] = arith.andi %{{.*}}, %c-8 : index
+// SIMD: %[[MIDT:.*]] = arith.addi %[[START:.*]]#0, %[[WHOLE]] : index
+// SIMD: %[[STEPS:.*]]:3 = scf.while (%{{.*}} = %[[START]]#0, %{{.*}} = %[[START]]#1, %{{.*}} = %false)
+// SIMD: arith.cmpi slt, %{{.*}}, %[[MIDT]] : index
+// SIMD: vector.load %{{.*}} : memref<?xi32>, vector<8xi32>
+// SIMD: vector.extract
+// SIMD: scf.for %{{.*}} = %[[STEPS]]#0 to %{{.*}} step %c1 iter_args(%{{.*}} = %[[STEPS]]#1) -> (i32) {
 func.func @cumsum_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi32> {seqfuse.dims = ["n"]}) -> i32 {
   %c0 = arith.constant 0 : index
   %n = memref.dim %v, %c0 : memref<?xi32>

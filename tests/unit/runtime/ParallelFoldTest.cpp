@@ -428,6 +428,58 @@ TEST(ParallelFolds, NonFiniteGroupsRunAsTheLoop) {
   }
 }
 
+TEST(ParallelFolds, BelowTheCutoffScansStepInRegistersAndNonFiniteStepsRunAsTheLoop) {
+  // Default chunks: n below the cutoff runs wholly in the register steps
+  // (and the loop for the last n mod 8). Integer-valued floats sum exactly in
+  // any grouping, so the default mode must give the loop's bits; where the
+  // running sum overflows to inf, or meets inf and -inf (NaN), the step runs
+  // as the loop from its first iteration.
+  const Family *cumsum = nullptr;
+  for (const Family &f : families())
+    if (std::string(f.name) == "cumsum_f32")
+      cumsum = &f;
+  ASSERT_NE(cumsum, nullptr);
+  Program p = make(*cumsum);
+  Kernel interp = compile(p, Target::interpreter());
+  Kernel k = compile(p);
+  EXPECT_THAT(k.reportText(),
+              HasSubstr("the rest (all of it below that) 8 iterations at a "
+                        "time in registers"));
+  EXPECT_THAT(k.reportText(),
+              HasSubstr("from a step whose running values are not finite"));
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 1000, 1029}) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      std::vector<float> v(n), want(n), got(n, -1.0f);
+      for (int64_t i = 0; i < n; ++i)
+        v[i] = static_cast<float>((i * 7919) % 201 - 100);
+      if (pattern == 1 && n > 600) { // inf, then -inf in the same step: NaN
+        v[500] = inf;
+        v[503] = -inf;
+      } else if (pattern == 2 && n > 600) {
+        // The sum reaches FLT_MAX before the step at 400; the loop then
+        // overflows at 400 (a tie, to even: inf), where the step's tree
+        // would give lane 1 FLT_MAX + (2^103 - 2^104), finite.
+        v[399] = std::numeric_limits<float>::max();
+        v[400] = 0x1p103f;
+        v[401] = -0x1p104f;
+      } else if (pattern == 3 && n > 0) { // NaN in the last (loop) part
+        v[n - 1] = std::nanf("");
+      }
+      interp(v, want);
+      k(v, got);
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_TRUE((std::isnan(want[i]) && std::isnan(got[i])) || want[i] == got[i])
+            << "n=" << n << " pattern " << pattern << ", " << i << ": " << want[i]
+            << " vs " << got[i];
+      if (pattern == 1 && n > 600)
+        EXPECT_TRUE(std::isinf(want[501]) && std::isnan(want[503]));
+      if (pattern == 2 && n > 600)
+        EXPECT_TRUE(std::isinf(want[401]));
+    }
+  }
+}
+
 } // namespace
 
 namespace {
