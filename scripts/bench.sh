@@ -97,7 +97,8 @@ for lg in sizes:
     print(f"                              2^{lg:<3d} |          {ratio(exact(f'BM_PlainAffine/{lg}'), one)} |"
           f"          {ratio(exact(f'BM_PlainAffine/{lg}'), allt)}  {ratio(None if mem is None else 1.5 * mem, allt)}"
           f"  {ratio(exact(f'BM_TorchAffine/{lg}'), allt)}")
-for name, what in (("Cummax", "running max f32"), ("Cumprod", "running product f32")):
+for name, what in (("Cummax", "running max f32"), ("Cumprod", "running product f32"),
+                   ("Dot", "dot product f32, a reduction")):
     print(f"{what} (8 B/elem): n | all threads: vs loop  vs memcpy  vs torch")
     for lg in sizes:
         ours = exact(f"BM_Seqfuse{name}/{lg}")

@@ -434,6 +434,41 @@ BENCHMARK(BM_SeqfuseCumprod)
 BENCHMARK(BM_PlainCumprod)
     ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
 
+/// A float dot product, acc += x[i] * y[i] (a reduction: 8 bytes per
+/// element). The plain loop is what -O3 makes of it: one chain of adds
+/// (without -ffast-math it may not regroup them).
+Program dotProgram() {
+  Program p("bench_dot");
+  auto n = p.dim("n");
+  auto x = p.input<float>("x", {n});
+  auto y = p.input<float>("y", {n});
+  auto res = p.output<float>("res", {1});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) { acc += x[i] * y[i]; });
+  res[0] = acc;
+  return p;
+}
+void BM_SeqfuseDot(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  Kernel k = compile(dotProgram(), Target::cpu());
+  std::vector<float> x = ramp(n, 0.01f), y = ramp(n, 0.02f), res(1);
+  timeLoop(state, n, 8, res.data(), [&] { k(x, y, res); });
+}
+void BM_PlainDot(benchmark::State &state) {
+  int64_t n = int64_t(1) << state.range(0);
+  std::vector<float> x = ramp(n, 0.01f), y = ramp(n, 0.02f), res(1);
+  timeLoop(state, n, 8, res.data(), [&] {
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i)
+      acc += x[i] * y[i];
+    res[0] = acc;
+  });
+}
+BENCHMARK(BM_SeqfuseDot)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PlainDot)
+    ->Apply([](auto *b) { foldSizes(b, false); }) -> Unit(benchmark::kMicrosecond);
+
 /// A segmented running max: m = start[i] ? v[i] : max(m, v[i]); out[i] = m.
 /// Segments start every 1000 elements or so (pseudo-random flags).
 std::vector<char> segmentStarts(int64_t n) {

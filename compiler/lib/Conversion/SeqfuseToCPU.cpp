@@ -412,6 +412,98 @@ SmallVector<Value> registerTail(OpBuilder &b, const RegisterStep<FoldOp> &reg, V
   return SmallVector<Value>(rest.getResults());
 }
 
+/// Vector lanes for the loop of a reduction (after its parallel form, all
+/// of it below the cutoff): the most (a power of two, at most `simd`) where
+/// every accumulator is a commutative monoid (+ * min max & | ^, signed or
+/// unsigned) with an identity, the combiner works lane by lane and the
+/// element is vector loads and lane-wise ops; 1 (none) otherwise.
+template <class FoldOp> int64_t reduceLaneWidth(FoldOp op, const Schedule &s) {
+  if (!isa<ReduceOp>(op.getOperation()) || s.simd < 2 || !op.getIdentity() ||
+      !laneWise(op.getCombiner()) || !vectorizableElement(op.getElement()))
+    return 1;
+  std::optional<ArrayAttr> kinds = op.getKind();
+  if (!kinds || kinds->size() != op->getNumResults())
+    return 1;
+  for (Attribute k : *kinds)
+    switch (cast<FoldKindAttr>(k).getValue()) {
+    case FoldKind::Add:
+    case FoldKind::Mul:
+    case FoldKind::Min:
+    case FoldKind::Max:
+    case FoldKind::MinU:
+    case FoldKind::MaxU:
+    case FoldKind::And:
+    case FoldKind::Or:
+    case FoldKind::Xor:
+      break;
+    default:
+      return 1;
+    }
+  int64_t w = 1;
+  while (w * 2 <= s.simd)
+    w *= 2;
+  return w;
+}
+
+/// k in [from, ub) of a reduction (reduceLaneWidth `width` > 1) from
+/// `init`: lane j of a vector accumulator folds the elements of iterations
+/// j, j + width, ... of the whole steps, from the identity; the lanes are
+/// combined in one fixed tree ((0 1) (2 3)) ((4 5) (6 7)) and after `init`;
+/// then the loop for the last (ub - from) mod width. With `checkFinite`
+/// (floats that round) a result that is not finite is recomputed by the
+/// loop over the steps, so inf and NaN come out as in the loop. Returns the
+/// accumulator after ub.
+template <class FoldOp>
+SmallVector<Value> reduceTail(OpBuilder &b, FoldOp op, int64_t width, Value revBase,
+                              Value from, Value ub, ValueRange init, ArrayRef<bool> live,
+                              bool checkFinite) {
+  Location loc = op.getLoc();
+  TypeRange types = op->getResultTypes();
+  auto vecOf = [&](Type t) { return VectorType::get({width}, t); };
+  Value whole = arith::AndIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
+                                      arith::ConstantIndexOp::create(b, loc, -width));
+  Value mid = arith::AddIOp::create(b, loc, from, whole);
+  SmallVector<Value> ids;
+  for (auto [a, t] : llvm::zip_equal(*op.getIdentity(), types))
+    ids.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecOf(t), ArrayRef<Attribute>(a))));
+  auto steps = scf::ForOp::create(
+      b, loc, from, mid, arith::ConstantIndexOp::create(b, loc, width), ids,
+      [&](OpBuilder &nb, Location, Value k, ValueRange acc) {
+        Value i0 = revBase ? (Value)arith::SubIOp::create(nb, loc, revBase, k) : k;
+        SmallVector<Value> v =
+            *vectorElement(nb, op.getElement(), i0, static_cast<bool>(revBase), width);
+        scf::YieldOp::create(nb, loc,
+                             inlineLaneWise(nb, op.getCombiner(), concat(acc, v), width));
+      });
+  // The lanes in a fixed tree, then after init.
+  SmallVector<SmallVector<Value>> level;
+  for (int64_t j = 0; j < width; ++j) {
+    SmallVector<Value> lane;
+    for (Value vec : steps.getResults())
+      lane.push_back(vector::ExtractOp::create(b, loc, vec, j));
+    level.push_back(lane);
+  }
+  while (level.size() > 1) {
+    SmallVector<SmallVector<Value>> up;
+    for (size_t j = 0; j + 1 < level.size(); j += 2)
+      up.push_back(inlineRegion(b, op.getCombiner(), concat(level[j], level[j + 1])));
+    level = std::move(up);
+  }
+  SmallVector<Value> acc = inlineRegion(b, op.getCombiner(), concat(init, level[0]));
+  if (checkFinite) {
+    auto exact = scf::IfOp::create(
+        b, loc, notFinite(b, loc, acc, /*nanOnly=*/false),
+        [&](OpBuilder &tb, Location) {
+          scf::YieldOp::create(
+              tb, loc, foldLoop(tb, op, from, mid, revBase, init, live).getResults());
+        },
+        [&](OpBuilder &eb, Location) { scf::YieldOp::create(eb, loc, acc); });
+    acc.assign(exact.getResults().begin(), exact.getResults().end());
+  }
+  return SmallVector<Value>(foldLoop(b, op, mid, ub, revBase, acc, live).getResults());
+}
+
 /// The blocked reduce-then-scan of LowerPatternsPass's description over the
 /// full chunks of k in [lb, mid) (i = revBase - k in reverse). Returns where
 /// the loop must go on from (mid, or the start of a group whose floats were
@@ -736,6 +828,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   // element is vector loads and lane-wise ops (nothing in it can fail a
   // check, so evaluating a step's elements before its bodies is not seen).
   bool tailInRegisters = width > 1 && vectorizableElement(op.getElement());
+  const int64_t reduceWidth = reduceLaneWidth(op, sc);
   std::string algorithm =
       "parallel: blocked " +
       std::string(isa<ScanOp>(op) ? "reduce-then-scan" : "reduction") +
@@ -754,6 +847,11 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
                  "last ones" +
                  (rounds ? " and from a step whose running values are not finite" : "") +
                  "; "
+       : reduceWidth > 1
+           ? "the rest (all of it below that) in " + std::to_string(reduceWidth) +
+                 " vector lanes of partial results combined in a fixed tree, the "
+                 "loop for the last ones" +
+                 (rounds ? " and where the result is not finite" : "") + "; "
            : "the rest as the loop; ") +
       (rounds ? "floats reassociated in that fixed grouping, the same for any thread "
                 "count; from a group whose floats are not finite on, the loop"
@@ -764,6 +862,9 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
     result = registerTail(b, RegisterStep<FoldOp>{op, body, inclusive, revBase, width},
                           branch.getResult(0), ub, branch.getResults().drop_front(), live,
                           rounds);
+  else if (reduceWidth > 1)
+    result = reduceTail(b, op, reduceWidth, revBase, branch.getResult(0), ub,
+                        branch.getResults().drop_front(), live, rounds);
   else // the rest (all of it below the cutoff) as the loop
     result = foldLoop(b, op, branch.getResult(0), ub, revBase,
                       branch.getResults().drop_front(), live)

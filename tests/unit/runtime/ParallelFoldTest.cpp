@@ -88,6 +88,28 @@ std::vector<Family> families() {
          res[2] = a;
          res[3] = o;
        }},
+      {"dot_f32", true,
+       [](Program &p) { // a float reduction: lanes of partial sums below the cutoff
+         auto x = p.input<float>("x");
+         auto y = p.input<float>("y", {x.size(0)});
+         auto res = p.output<float>("res", {1});
+         auto acc = p.state<float>("acc", 0.5f);
+         loop(0, x.size(0), [&](Var i) { acc += x[i] * y[i]; });
+         res[0] = acc;
+       }},
+      {"min_max_f32", false,
+       [](Program &p) { // IEEE minimum / maximum: exact in any grouping, NaN wins
+         auto x = p.input<float>("x");
+         auto res = p.output<float>("res", {2});
+         auto lo = p.state<float>("lo", 1e30f);
+         auto hi = p.state<float>("hi", -1e30f);
+         loop(0, x.size(0), [&](Var i) {
+           lo = min(lo, x[i]);
+           hi = max(hi, x[i]);
+         });
+         res[0] = lo;
+         res[1] = hi;
+       }},
       {"running_max_f32", false,
        [](Program &p) {
          auto v = p.input<float>("v");
@@ -239,6 +261,15 @@ Program make(const Family &f) {
   return p;
 }
 
+/// The family of that name.
+const Family &family(std::string_view name) {
+  static const std::vector<Family> all = families();
+  for (const Family &f : all)
+    if (f.name == name)
+      return f;
+  throw std::invalid_argument("no family " + std::string(name));
+}
+
 TEST(ParallelFolds, EveryFamilyMatchesTheLoopAtEveryThreadCount) {
   for (const Family &f : families()) {
     Program p = make(f);
@@ -267,7 +298,8 @@ TEST(ParallelFolds, ScansOfOneAccumulatorStepEightIterationsInRegisters) {
     bool one = name == "sum_i32" || name == "cumsum_f32" || name == "exclusive_f64" ||
                name == "running_max_f32" || name == "masked_max_from_1_f32" ||
                name == "suffix_sum_i64" || name == "quotient_sum_i64";
-    bool reduction = name == "product_and_bits_i64" || name == "argmin_argmax";
+    bool reduction = name == "product_and_bits_i64" || name == "argmin_argmax" ||
+                     name == "dot_f32" || name == "min_max_f32";
     if (one)
       EXPECT_THAT(text,
                   HasSubstr("then each lane from its carry 8 iterations at a time in "
@@ -397,7 +429,7 @@ TEST(ParallelFolds, AFoldThatChecksRunsInParallelUpToItsFirstFailureAndRaisesAsT
 
 TEST(ParallelFolds, DirectIndicesAreProvenInRangeSoCheckedModeRunsInParallel) {
   // out[i] = acc with acc += v[i]: nothing to check, in either mode.
-  Program p = make(families()[1]);
+  Program p = make(family("cumsum_f32"));
   Kernel k = compile(p);
   EXPECT_THAT(k.reportText(), HasSubstr("algorithm: parallel: blocked"));
   EXPECT_THAT(k.ir(Stage::Checked), Not(HasSubstr("seqfuse_rt_check_failed")));
@@ -407,7 +439,7 @@ TEST(ParallelFolds, NonFiniteGroupsRunAsTheLoop) {
   // x = a*0.25*x + b with a = 4 and integer b: every grouping is exact, so the
   // default mode must give the loop's bits. An inf in a chunk makes its group
   // run as the loop (inf, then inf - inf = NaN where the loop has them).
-  Program p = make(families()[7]); // affine_f64
+  Program p = make(family("affine_f64"));
   ParallelChunk scope(kSmallChunk);
   Kernel interp = compile(p, Target::interpreter());
   for (int threads : kThreadCounts) {
@@ -428,18 +460,54 @@ TEST(ParallelFolds, NonFiniteGroupsRunAsTheLoop) {
   }
 }
 
+TEST(ParallelFolds,
+     BelowTheCutoffReductionsRunInVectorLanesAndNonFiniteResultsAsTheLoop) {
+  EXPECT_THAT(compile(make(family("product_and_bits_i64"))).reportText(),
+              HasSubstr("the rest (all of it below that) in 8 vector lanes of partial "
+                        "results combined in a fixed tree, the loop for the last ones; "
+                        "exact"));
+  Program p = make(family("dot_f32"));
+  Kernel interp = compile(p, Target::interpreter());
+  Kernel k = compile(p);
+  EXPECT_THAT(k.reportText(), HasSubstr("8 vector lanes of partial results"));
+  EXPECT_THAT(k.reportText(), HasSubstr("and where the result is not finite"));
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t n : {0, 1, 7, 8, 9, 17, 1000, 1029}) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      // Integer-valued products sum exactly in any grouping: the loop's bits.
+      std::vector<float> x(n), y(n, 1.0f), want(1), got(1, -1.0f);
+      for (int64_t i = 0; i < n; ++i)
+        x[i] = static_cast<float>((i * 7919) % 201 - 100);
+      if (pattern == 1 && n > 600) { // inf and -inf in different lanes: NaN
+        x[500] = inf;
+        x[509] = -inf;
+      } else if (pattern == 2 && n > 600) {
+        // The loop goes FLT_MAX, 0, ..., FLT_MAX, 0: finite. Lane 0 would
+        // hold FLT_MAX + FLT_MAX = inf and lane 1 -inf: NaN, so the steps
+        // are recomputed by the loop.
+        const float big = std::numeric_limits<float>::max();
+        x[400] = x[408] = big;
+        x[401] = x[409] = -big;
+      } else if (pattern == 3 && n > 0) {
+        x[n - 1] = std::nanf("");
+      }
+      interp(x, y, want);
+      k(x, y, got);
+      EXPECT_TRUE((std::isnan(want[0]) && std::isnan(got[0])) || want[0] == got[0])
+          << "n=" << n << " pattern " << pattern << ": " << want[0] << " vs " << got[0];
+      if (pattern == 2 && n > 600)
+        EXPECT_TRUE(std::isfinite(want[0]));
+    }
+  }
+}
+
 TEST(ParallelFolds, BelowTheCutoffScansStepInRegistersAndNonFiniteStepsRunAsTheLoop) {
   // Default chunks: n below the cutoff runs wholly in the register steps
   // (and the loop for the last n mod 8). Integer-valued floats sum exactly in
   // any grouping, so the default mode must give the loop's bits; where the
   // running sum overflows to inf, or meets inf and -inf (NaN), the step runs
   // as the loop from its first iteration.
-  const Family *cumsum = nullptr;
-  for (const Family &f : families())
-    if (std::string(f.name) == "cumsum_f32")
-      cumsum = &f;
-  ASSERT_NE(cumsum, nullptr);
-  Program p = make(*cumsum);
+  Program p = make(family("cumsum_f32"));
   Kernel interp = compile(p, Target::interpreter());
   Kernel k = compile(p);
   EXPECT_THAT(k.reportText(),

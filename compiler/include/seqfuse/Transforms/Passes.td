@@ -93,7 +93,23 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     together), Sklansky's log-step tree over them (at step s, lanes with bit
     s set combine the last lane of the block before), the carry broadcast
     and combined in front, then the body on each lane in order. The tree is
-    fixed, so results still never depend on the thread count.
+    fixed, so results still never depend on the thread count. Where the
+    element is only such vector loads and lane-wise ops (nothing in it can
+    fail a check), the loop after the parallel form (all of it below the
+    cutoff) takes the same steps too:
+
+    ```
+    k = from; mid = from + ((ub - from) & -W)
+    while (k < mid) {
+      r = the step's running values at k .. k+W-1
+      if (floats round and some lane of r is not finite) break   // no body ran
+      body on each lane in order; acc = r[W-1]; k += W
+    }
+    the loop from k                                  // exact for inf and NaN
+    ```
+
+    (Lowered code is in `compiler/lib/Conversion/`: `SeqfuseToSCF` the exact
+    loops, `SeqfuseToCPU` the parallel forms and this pass.)
 
     With `parallel-scatters`, every outermost `seqfuse.scatter` and
     `seqfuse.scatter_combine` (a histogram whose combiner is one operation
