@@ -237,6 +237,48 @@ std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i
   return out;
 }
 
+/// Whether every accumulator of `op` is a monoid of one slot (+ * min max
+/// & | ^, signed or unsigned): associative and commutative for every value,
+/// NaN and -0 included. (Select-by-order is not: with NaN, "take x if
+/// x > acc" is not associative, so it keeps the loop's order in a lane.)
+bool monoidsOnly(Operation *op) {
+  auto kinds = op->getAttrOfType<ArrayAttr>("kind");
+  auto fold = dyn_cast<PatternOp>(op);
+  unsigned n = op->getNumResults();
+  if (!kinds || kinds.size() != n || !fold || !fold.getCombinerRegion() ||
+      fold.getStepRegion())
+    return false;
+  // The kind is not trusted alone: slot j of the combiner must be that
+  // operation of accumulator j and element j.
+  Block &blk = fold.getCombinerRegion()->front();
+  auto yield = cast<YieldOp>(blk.getTerminator());
+  for (auto [j, k] : llvm::enumerate(kinds)) {
+    switch (cast<FoldKindAttr>(k).getValue()) {
+    case FoldKind::Add:
+    case FoldKind::Mul:
+    case FoldKind::Min:
+    case FoldKind::Max:
+    case FoldKind::MinU:
+    case FoldKind::MaxU:
+    case FoldKind::And:
+    case FoldKind::Or:
+    case FoldKind::Xor:
+      break;
+    default:
+      return false;
+    }
+    Operation *d = yield.getValues()[j].getDefiningOp();
+    if (!d || d->getBlock() != &blk || d->getNumOperands() != 2 ||
+        monoidOf(d) != stringifyFoldKind(cast<FoldKindAttr>(k).getValue()))
+      return false;
+    Value acc = blk.getArgument(j), elem = blk.getArgument(n + j);
+    if (!((d->getOperand(0) == acc && d->getOperand(1) == elem) ||
+          (d->getOperand(0) == elem && d->getOperand(1) == acc)))
+      return false;
+  }
+  return true;
+}
+
 /// Iterations per in-register step of a parallel scan's lanes: the most (a
 /// power of two, at most `simd`) that divide a lane's run, for a scan of one
 /// accumulator (a monoid: + * min max & | ^, a counter) whose combiner works
@@ -246,7 +288,7 @@ std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i
 /// matrices, segments) the log-step composes every slot where the loop's
 /// step updates one, and it ran 0.75-1.1x: those keep their scalar lanes.
 template <class FoldOp> int64_t scanStepWidth(FoldOp op, const Schedule &s) {
-  if (!isa<ScanOp>(op.getOperation()) || op->getNumResults() != 1 ||
+  if (!isa<ScanOp>(op.getOperation()) || op->getNumResults() != 1 || !monoidsOnly(op) ||
       !laneWise(op.getCombiner()) || !op->getResultTypes()[0].isIntOrIndexOrFloat())
     return 1;
   int64_t w = 1, len = s.chunk / s.lanes;
@@ -354,9 +396,13 @@ SmallVector<Value> registerTail(OpBuilder &b, const RegisterStep<FoldOp> &reg, V
                                 bool checkFinite) {
   Location loc = reg.op.getLoc();
   unsigned n = init.size();
-  // The whole steps: from + ((ub - from) & -width), ub >= from.
-  Value whole = arith::AndIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
-                                      arith::ConstantIndexOp::create(b, loc, -reg.width));
+  // The whole steps: from + (max(ub - from, 0) & -width) (an empty range
+  // may have ub < from).
+  Value whole = arith::AndIOp::create(
+      b, loc,
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
+                             arith::ConstantIndexOp::create(b, loc, 0)),
+      arith::ConstantIndexOp::create(b, loc, -reg.width));
   Value mid = arith::AddIOp::create(b, loc, from, whole);
   SmallVector<Type> state{b.getIndexType()};
   llvm::append_range(state, init.getTypes());
@@ -419,26 +465,9 @@ SmallVector<Value> registerTail(OpBuilder &b, const RegisterStep<FoldOp> &reg, V
 /// element is vector loads and lane-wise ops; 1 (none) otherwise.
 template <class FoldOp> int64_t reduceLaneWidth(FoldOp op, const Schedule &s) {
   if (!isa<ReduceOp>(op.getOperation()) || s.simd < 2 || !op.getIdentity() ||
-      !laneWise(op.getCombiner()) || !vectorizableElement(op.getElement()))
+      !monoidsOnly(op) || !laneWise(op.getCombiner()) ||
+      !vectorizableElement(op.getElement()))
     return 1;
-  std::optional<ArrayAttr> kinds = op.getKind();
-  if (!kinds || kinds->size() != op->getNumResults())
-    return 1;
-  for (Attribute k : *kinds)
-    switch (cast<FoldKindAttr>(k).getValue()) {
-    case FoldKind::Add:
-    case FoldKind::Mul:
-    case FoldKind::Min:
-    case FoldKind::Max:
-    case FoldKind::MinU:
-    case FoldKind::MaxU:
-    case FoldKind::And:
-    case FoldKind::Or:
-    case FoldKind::Xor:
-      break;
-    default:
-      return 1;
-    }
   int64_t w = 1;
   while (w * 2 <= s.simd)
     w *= 2;
@@ -460,8 +489,11 @@ SmallVector<Value> reduceTail(OpBuilder &b, FoldOp op, int64_t width, Value revB
   Location loc = op.getLoc();
   TypeRange types = op->getResultTypes();
   auto vecOf = [&](Type t) { return VectorType::get({width}, t); };
-  Value whole = arith::AndIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
-                                      arith::ConstantIndexOp::create(b, loc, -width));
+  Value whole = arith::AndIOp::create(
+      b, loc,
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
+                             arith::ConstantIndexOp::create(b, loc, 0)),
+      arith::ConstantIndexOp::create(b, loc, -width));
   Value mid = arith::AddIOp::create(b, loc, from, whole);
   SmallVector<Value> ids;
   for (auto [a, t] : llvm::zip_equal(*op.getIdentity(), types))

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
@@ -448,10 +449,17 @@ struct ParallelizeMaps : seqfuse::impl::ParallelizeMapsPassBase<ParallelizeMaps>
     for (Operation *op = branch->getPrevNode(); op && !span; op = op->getPrevNode())
       if (op->getAttr(kLoweredTripAttr) == id)
         span = op;
+    // The loop after the form: from where the form stops, step 1. A scan's
+    // register steps (an scf.while from there) come first; the loop after
+    // them has the same body, so it is the one the probe copies.
+    Value start = branch.getResult(0);
+    for (Operation *user : start.getUsers())
+      if (auto w = dyn_cast<scf::WhileOp>(user); w && w.getInits()[0] == start)
+        start = w.getResult(0);
     scf::ForOp rest;
-    for (Operation *user : branch.getResult(0).getUsers())
+    for (Operation *user : start.getUsers())
       if (auto f = dyn_cast<scf::ForOp>(user);
-          f && f.getLowerBound() == branch.getResult(0))
+          f && f.getLowerBound() == start && getConstantIntValue(f.getStep()) == 1)
         rest = f;
     if (!span || !rest || !isa<arith::SubIOp>(span))
       return false;

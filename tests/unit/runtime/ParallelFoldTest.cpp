@@ -501,6 +501,116 @@ TEST(ParallelFolds,
   }
 }
 
+TEST(ParallelFolds, VectorLanesOfAnEmptyRangeFromAboveItsEndReadNothing) {
+  // loop(1, n) with n = 0 is empty (ub < lb): the lanes' whole steps and the
+  // loop after them must not run below lb either, forward or in reverse.
+  for (bool reverse : {false, true}) {
+    Program p(reverse ? "from_one_reverse" : "from_one");
+    auto x = p.input<int64_t>("x");
+    auto res = p.output<int64_t>("res", {2});
+    auto s = p.state<int64_t>("s", 5);
+    auto t = p.state<int64_t>("t", 0);
+    auto body = [&](Var i) {
+      s += x[i];
+      t = t ^ x[i];
+    };
+    if (reverse)
+      loopReverse(1, x.size(0), body);
+    else
+      loop(1, x.size(0), body);
+    res[0] = s;
+    res[1] = t;
+    Kernel k = compile(p);
+    if (!reverse) // (loopReverse computes its index in the element: no lanes)
+      EXPECT_THAT(k.reportText(), HasSubstr("8 vector lanes of partial results"));
+    Kernel interp = compile(p, Target::interpreter());
+    for (int64_t n : {0, 1, 2, 9, 20}) {
+      std::vector<int64_t> xs(n), want(2), got(2);
+      for (int64_t i = 0; i < n; ++i)
+        xs[i] = i * 3 + 1;
+      interp(xs, want);
+      k(xs, got);
+      EXPECT_EQ(got, want) << "reverse=" << reverse << " n=" << n;
+    }
+  }
+}
+
+TEST(ParallelFolds, OnlyMonoidScansStepInRegisters) {
+  // `if (v[i] > m) m = v[i]` is a select-by-order fold of one state: its
+  // combiner is lane-wise, but with NaN it is not associative (NaN then 5
+  // gives NaN, which the carry then replaces), so a log-step tree would lose
+  // the 5 the loop keeps. It must keep the loop's order in every lane.
+  Program p("best_so_far");
+  auto v = p.input<float>("v");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto m = p.state<float>("m", -1e30f);
+  loop(0, v.size(0), [&](Var i) {
+    if_(v[i] > m, [&] { m = v[i]; });
+    out[i] = m;
+  });
+  Kernel interp = compile(p, Target::interpreter());
+  for (int64_t chunk : {int64_t(0), kSmallChunk}) {
+    ParallelChunk scope(chunk);
+    Kernel k = compile(p, Target::cpu(), Options{.numThreads = 2});
+    EXPECT_THAT(k.reportText(), Not(HasSubstr("in registers")));
+    for (int64_t n : {9, 1000, 70000}) {
+      std::vector<float> x(n), want(n), got(n);
+      for (int64_t i = 0; i < n; ++i)
+        x[i] = i % 97 == 0 ? std::nanf("") : static_cast<float>((i * 7919) % 1009);
+      interp(x, want);
+      k(x, got);
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_TRUE((std::isnan(want[i]) && std::isnan(got[i])) || want[i] == got[i])
+            << "chunk " << chunk << " n=" << n << ", " << i << ": " << want[i] << " vs "
+            << got[i];
+    }
+  }
+}
+
+TEST(ParallelFolds, AScanWhoseBodyChecksKeepsItsParallelFormAndItsRegisterSteps) {
+  // out[i] = acc / w[i]: w's size is its own, so the body checks w[i]. The
+  // parallel form runs up to the first failing iteration (the read-only
+  // probe), the register steps and the loop raise there as the loop does.
+  Program p("scan_body_checks");
+  auto v = p.input<float>("v");
+  auto w = p.input<float>("w");
+  auto out = p.output<float>("out", {v.size(0)});
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, v.size(0), [&](Var i) {
+    acc += v[i];
+    out[i] = acc / w[i];
+  });
+  Kernel k = compile(p, Target::cpu(), Options{.numThreads = 2});
+  Kernel interp = compile(p, Target::interpreter());
+  EXPECT_THAT(k.reportText(), HasSubstr("its run-time checks first"));
+  EXPECT_THAT(k.reportText(),
+              HasSubstr("8 iterations at a time in registers as in the lanes"));
+  for (int64_t bad : {int64_t(200003), int64_t(1000), int64_t(0)}) {
+    int64_t n = 300000;
+    std::vector<float> x(n), ws(bad), want(n, -9.0f), got(n, -9.0f);
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = static_cast<float>((i * 7919) % 201 - 100);
+    for (int64_t i = 0; i < bad; ++i)
+      ws[i] = static_cast<float>(1 + i % 3);
+    std::string wantError, gotError;
+    try {
+      interp(x, ws, want);
+    } catch (const IndexError &e) {
+      wantError = e.what();
+    }
+    try {
+      k(x, ws, got);
+    } catch (const IndexError &e) {
+      gotError = e.what();
+    }
+    EXPECT_THAT(gotError, HasSubstr("out of range for tensor 'w'"));
+    EXPECT_EQ(gotError, wantError);
+    // Integer-valued sums: any grouping gives the loop's values.
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(got[i], want[i]) << "bad=" << bad << ", " << i;
+  }
+}
+
 TEST(ParallelFolds, BelowTheCutoffScansStepInRegistersAndNonFiniteStepsRunAsTheLoop) {
   // Default chunks: n below the cutoff runs wholly in the register steps
   // (and the loop for the last n mod 8). Integer-valued floats sum exactly in

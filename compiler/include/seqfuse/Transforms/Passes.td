@@ -85,8 +85,9 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     bit; float folds whose combiner rounds differ from it only by
     reassociation.
 
-    With `simd` = W > 1, a parallel scan of one accumulator whose combiner
-    is pure arith that maps lane by lane (a monoid, a counter) steps each
+    With `simd` = W > 1, a parallel scan of one accumulator that is a
+    monoid (+ * min max & | ^, a counter; not select-by-order, which NaN
+    makes non-associative) with a combiner that maps lane by lane steps each
     lane W' iterations at a time (the largest power of two <= W dividing a
     lane's run): the W' elements as vectors (one `vector.load` per load of
     whole bytes at `[..., %i]` proven in range, else scalar copies put
@@ -107,6 +108,14 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     }
     the loop from k                                  // exact for inf and NaN
     ```
+
+    and a reduction whose accumulators are all such monoids with an
+    identity (and whose element is vector loads and lane-wise ops) folds W
+    vector lanes of partial results there: lane j the iterations j, j + W,
+    ... of the whole steps from the identity, the lanes combined in one fixed
+    tree ((0 1) (2 3)) ((4 5) (6 7)) and after the accumulator, the loop for
+    the last (ub - from) mod W; a float result that is not finite is
+    recomputed by the loop over the steps.
 
     (Lowered code is in `compiler/lib/Conversion/`: `SeqfuseToSCF` the exact
     loops, `SeqfuseToCPU` the parallel forms and this pass.)
@@ -147,7 +156,7 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     Option<"lanes", "lanes", "int64_t", /*default=*/"4",
            "Runs per chunk a thread advances together (1 where chunk % lanes != 0)">,
     Option<"simd", "simd", "int64_t", /*default=*/"1",
-           "Most iterations per in-register step of a parallel scan's lanes (1: none)">,
+           "Most iterations per in-register step of a scan, and vector lanes of a reduction's loop (1: none)">,
     Option<"parallelScatters", "parallel-scatters", "bool", /*default=*/"false",
            "Also build private-copy scatters and histograms (`group` blocks at most)">,
   ];
