@@ -142,9 +142,46 @@ SmallVector<Value> inlineLaneWise(OpBuilder &b, Region &r, ValueRange args,
 /// come from outside becomes one vector.load (reversed in reverse), a load at indices
 /// from outside a splat, %i itself the vector of the iterations, and lane-wise ops their
 /// vector forms. Nothing (and nothing built) where another op is in the region.
+/// The last index `v` of a load in element region `r`, as ±%i + c: +1 for
+/// %i, %i + c, c + %i and %i - c, -1 for c - %i (a loopReverse index), with
+/// c from outside the region or a constant; 0 for any other index.
+int iterationSign(Region &r, Value v) {
+  Value iv = r.front().getArgument(0);
+  if (v == iv)
+    return 1;
+  auto invariant = [&](Value c) {
+    return c.getParentRegion() != &r || c.getDefiningOp<arith::ConstantOp>();
+  };
+  if (auto a = v.getDefiningOp<arith::AddIOp>();
+      a && a->getParentRegion() == &r &&
+      ((a.getLhs() == iv && invariant(a.getRhs())) ||
+       (a.getRhs() == iv && invariant(a.getLhs()))))
+    return 1;
+  if (auto d = v.getDefiningOp<arith::SubIOp>(); d && d->getParentRegion() == &r) {
+    if (d.getLhs() == iv && invariant(d.getRhs()))
+      return 1;
+    if (d.getRhs() == iv && invariant(d.getLhs()))
+      return -1;
+  }
+  return 0;
+}
+
+/// That index (iterationSign != 0) for iteration `i`, built at `b`.
+Value indexAt(OpBuilder &b, Region &r, Value v, Value i) {
+  Value iv = r.front().getArgument(0);
+  if (v == iv)
+    return i;
+  Operation *d = v.getDefiningOp();
+  IRMapping m;
+  m.map(iv, i);
+  for (Value x : d->getOperands())
+    if (x != iv && x.getParentRegion() == &r)
+      m.map(x, b.clone(*x.getDefiningOp())->getResult(0)); // a constant
+  return b.clone(*d, m)->getResult(0);
+}
+
 bool vectorizableElement(Region &r) {
   Block &block = r.front();
-  Value iv = block.getArgument(0);
   auto inside = [&](Value v) { return v.getParentRegion() == &r; };
   for (Operation &o : block.without_terminator()) {
     if (laneWiseOp(o))
@@ -157,7 +194,7 @@ bool vectorizableElement(Region &r) {
       return false;
     auto idx = l.getIndices();
     for (auto [d, v] : llvm::enumerate(idx))
-      if (v == iv ? d + 1 != idx.size() : inside(v))
+      if (inside(v) && (d + 1 != idx.size() || iterationSign(r, v) == 0))
         return false;
   }
   return true;
@@ -197,18 +234,21 @@ std::optional<SmallVector<Value>> vectorElement(OpBuilder &b, Region &r, Value i
     map.map(v, splat);
     return splat;
   };
-  Value first = reverse
-                    ? (Value)arith::SubIOp::create(
-                          b, loc, i0, arith::ConstantIndexOp::create(b, loc, width - 1))
-                    : i0;
   for (Operation &o : block.without_terminator()) {
     if (auto l = dyn_cast<memref::LoadOp>(o)) {
       SmallVector<Value> idx(l.getIndices());
       Value v;
-      if (!idx.empty() && idx.back() == iv) {
-        idx.back() = first;
+      if (int sign = idx.empty() ? 0 : iterationSign(r, idx.back())) {
+        // Lane j's index is idx(i0) + j or, where the lanes' iterations or
+        // the index run down, idx(i0) - j: one load from the lowest.
+        bool down = (sign < 0) != reverse;
+        Value at0 = indexAt(b, r, idx.back(), i0);
+        idx.back() =
+            down ? (Value)arith::SubIOp::create(
+                       b, loc, at0, arith::ConstantIndexOp::create(b, loc, width - 1))
+                 : at0;
         v = vector::LoadOp::create(b, loc, vecOf(l.getType()), l.getMemRef(), idx);
-        if (reverse)
+        if (down)
           v = reversed(v);
       } else {
         v = vector::BroadcastOp::create(b, loc, vecOf(l.getType()),

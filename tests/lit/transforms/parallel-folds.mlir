@@ -96,6 +96,42 @@ func.func @cumsum_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi
 
 // -----
 
+// A loopReverse scan: its element reads v[n - 1 - i], computed in the
+// element. Lane j of a step reads n - 1 - (k + j): one vector load from
+// n - 1 - k - 7, reversed; the same in the lanes and in the steps after.
+// SIMD-LABEL: func.func @suffix_i32
+// SIMD: %[[LOW:.*]] = arith.subi %{{.*}}, %c7{{.*}} : index
+// SIMD: %[[E:.*]] = vector.load %{{.*}}[%[[LOW]]] : memref<?xi32>, vector<8xi32>
+// SIMD: vector.shuffle %[[E]], %[[E]] [7, 6, 5, 4, 3, 2, 1, 0]
+// SIMD: scf.while
+// SIMD: vector.load
+// SIMD: vector.shuffle %{{.*}}, %{{.*}} [7, 6, 5, 4, 3, 2, 1, 0]
+func.func @suffix_i32(%v: memref<?xi32> {seqfuse.dims = ["n"]}, %out: memref<?xi32> {seqfuse.dims = ["n"]}) -> i32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %v, %c0 : memref<?xi32>
+  %last = arith.subi %n, %c1 : index
+  %zero = arith.constant 0 : i32
+  %r = seqfuse.scan %c0 to %n init(%zero : i32) element {
+  ^bb0(%i: index):
+    %j = arith.subi %last, %i : index
+    %x = memref.load %v[%j] : memref<?xi32>
+    seqfuse.yield %x : i32
+  } combiner {
+  ^bb0(%acc: i32, %x: i32):
+    %s = arith.addi %acc, %x : i32
+    seqfuse.yield %s : i32
+  } body {
+  ^bb0(%i: index, %acc: i32):
+    %j = arith.subi %last, %i : index
+    memref.store %acc, %out[%j] : memref<?xi32>
+    seqfuse.yield
+  } {kind = [#seqfuse.fold<add>], identity = [0 : i32], at = "a.cpp:5"} -> i32
+  return %r : i32
+}
+
+// -----
+
 // A float reduction that may be reassociated: lane summaries with reassoc
 // flags, then a finiteness test of every summary and carry; the while loop
 // stops at a group where it fails, and the loop goes on from there.

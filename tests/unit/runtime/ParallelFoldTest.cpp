@@ -252,6 +252,16 @@ std::vector<Family> families() {
            out[i] = acc;
          });
        }},
+      {"suffix_product_f32", true,
+       [](Program &p) { // a reversed vector load per step, and floats that round
+         auto v = p.input<float>("v");
+         auto out = p.output<float>("out", {v.size(0)});
+         auto acc = p.state<float>("acc", 1.0f);
+         loopReverse(0, v.size(0), [&](Var i) {
+           acc = acc * v[i];
+           out[i] = acc;
+         });
+       }},
   };
 }
 
@@ -297,7 +307,8 @@ TEST(ParallelFolds, ScansOfOneAccumulatorStepEightIterationsInRegisters) {
     std::string name = f.name;
     bool one = name == "sum_i32" || name == "cumsum_f32" || name == "exclusive_f64" ||
                name == "running_max_f32" || name == "masked_max_from_1_f32" ||
-               name == "suffix_sum_i64" || name == "quotient_sum_i64";
+               name == "suffix_sum_i64" || name == "quotient_sum_i64" ||
+               name == "suffix_product_f32";
     bool reduction = name == "product_and_bits_i64" || name == "argmin_argmax" ||
                      name == "dot_f32" || name == "min_max_f32";
     if (one)
@@ -521,8 +532,8 @@ TEST(ParallelFolds, VectorLanesOfAnEmptyRangeFromAboveItsEndReadNothing) {
     res[0] = s;
     res[1] = t;
     Kernel k = compile(p);
-    if (!reverse) // (loopReverse computes its index in the element: no lanes)
-      EXPECT_THAT(k.reportText(), HasSubstr("8 vector lanes of partial results"));
+    // (loopReverse's index lo + hi - 1 - k is one vector load, reversed.)
+    EXPECT_THAT(k.reportText(), HasSubstr("8 vector lanes of partial results"));
     Kernel interp = compile(p, Target::interpreter());
     for (int64_t n : {0, 1, 2, 9, 20}) {
       std::vector<int64_t> xs(n), want(2), got(2);

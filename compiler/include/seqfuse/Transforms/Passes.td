@@ -90,8 +90,9 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     makes non-associative) with a combiner that maps lane by lane steps each
     lane W' iterations at a time (the largest power of two <= W dividing a
     lane's run): the W' elements as vectors (one `vector.load` per load of
-    whole bytes at `[..., %i]` proven in range, else scalar copies put
-    together), Sklansky's log-step tree over them (at step s, lanes with bit
+    whole bytes at `[..., %i]`, `%i + c`, `%i - c` or `c - %i` (a
+    loopReverse index; reversed where the indices run down) proven in range,
+    else scalar copies put together), Sklansky's log-step tree over them (at step s, lanes with bit
     s set combine the last lane of the block before), the carry broadcast
     and combined in front, then the body on each lane in order. The tree is
     fixed, so results still never depend on the thread count. Where the
