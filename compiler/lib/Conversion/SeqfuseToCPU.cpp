@@ -337,6 +337,45 @@ template <class FoldOp> int64_t scanStepWidth(FoldOp op, const Schedule &s) {
   return w;
 }
 
+/// from + (max(ub - from, 0) & -width): the end of the whole steps of
+/// `width` (a power of two) from `from`; an empty range may have ub < from.
+Value wholeStepsEnd(OpBuilder &b, Location loc, Value from, Value ub, int64_t width) {
+  Value whole = arith::AndIOp::create(
+      b, loc,
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
+                             arith::ConstantIndexOp::create(b, loc, 0)),
+      arith::ConstantIndexOp::create(b, loc, -width));
+  return arith::AddIOp::create(b, loc, from, whole);
+}
+
+/// `while (k < mid && !stop)` over the state (k, acc..., stop) from
+/// (from, init..., false); `body(b, k, acc)` yields the next state.
+scf::WhileOp whileBelow(OpBuilder &b, Location loc, Value from, ValueRange init,
+                        Value mid,
+                        function_ref<void(OpBuilder &, Value, ValueRange)> body) {
+  SmallVector<Type> state{b.getIndexType()};
+  llvm::append_range(state, init.getTypes());
+  state.push_back(b.getI1Type());
+  SmallVector<Value> start{from};
+  llvm::append_range(start, init);
+  start.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
+  unsigned n = init.size();
+  return scf::WhileOp::create(
+      b, loc, state, start,
+      [&](OpBuilder &cb, Location, ValueRange args) {
+        Value go = arith::AndIOp::create(
+            cb, loc,
+            arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::slt, args[0], mid),
+            arith::XOrIOp::create(
+                cb, loc, args.back(),
+                arith::ConstantOp::create(cb, loc, cb.getBoolAttr(true))));
+        scf::ConditionOp::create(cb, loc, go, args);
+      },
+      [&](OpBuilder &wb, Location, ValueRange args) {
+        body(wb, args[0], args.slice(1, n));
+      });
+}
+
 /// A scan of one accumulator `width` (scanStepWidth) iterations at a time,
 /// in registers: the elements of k .. k+width-1 (i = revBase - k in
 /// reverse) as vectors, their inclusive log-step scan (one fixed tree),
@@ -436,34 +475,9 @@ SmallVector<Value> registerTail(OpBuilder &b, const RegisterStep<FoldOp> &reg, V
                                 bool checkFinite) {
   Location loc = reg.op.getLoc();
   unsigned n = init.size();
-  // The whole steps: from + (max(ub - from, 0) & -width) (an empty range
-  // may have ub < from).
-  Value whole = arith::AndIOp::create(
-      b, loc,
-      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
-                             arith::ConstantIndexOp::create(b, loc, 0)),
-      arith::ConstantIndexOp::create(b, loc, -reg.width));
-  Value mid = arith::AddIOp::create(b, loc, from, whole);
-  SmallVector<Type> state{b.getIndexType()};
-  llvm::append_range(state, init.getTypes());
-  state.push_back(b.getI1Type());
-  SmallVector<Value> start{from};
-  llvm::append_range(start, init);
-  start.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
-  auto steps = scf::WhileOp::create(
-      b, loc, state, start,
-      [&](OpBuilder &cb, Location, ValueRange args) {
-        Value go = arith::AndIOp::create(
-            cb, loc,
-            arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::slt, args[0], mid),
-            arith::XOrIOp::create(
-                cb, loc, args.back(),
-                arith::ConstantOp::create(cb, loc, cb.getBoolAttr(true))));
-        scf::ConditionOp::create(cb, loc, go, args);
-      },
-      [&](OpBuilder &wb, Location, ValueRange args) {
-        Value k = args[0];
-        ValueRange acc = args.slice(1, n);
+  Value mid = wholeStepsEnd(b, loc, from, ub, reg.width);
+  auto steps =
+      whileBelow(b, loc, from, init, mid, [&](OpBuilder &wb, Value k, ValueRange acc) {
         auto [iters, r] = reg.scan(wb, k, acc);
         Value bad = arith::ConstantOp::create(wb, loc, wb.getBoolAttr(false));
         if (checkFinite)
@@ -529,12 +543,7 @@ SmallVector<Value> reduceTail(OpBuilder &b, FoldOp op, int64_t width, Value revB
   Location loc = op.getLoc();
   TypeRange types = op->getResultTypes();
   auto vecOf = [&](Type t) { return VectorType::get({width}, t); };
-  Value whole = arith::AndIOp::create(
-      b, loc,
-      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, from),
-                             arith::ConstantIndexOp::create(b, loc, 0)),
-      arith::ConstantIndexOp::create(b, loc, -width));
-  Value mid = arith::AddIOp::create(b, loc, from, whole);
+  Value mid = wholeStepsEnd(b, loc, from, ub, width);
   SmallVector<Value> ids;
   for (auto [a, t] : llvm::zip_equal(*op.getIdentity(), types))
     ids.push_back(arith::ConstantOp::create(
@@ -679,28 +688,9 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
   std::optional<ArrayAttr> identity = op.getIdentity();
   std::optional<FloatPolicy> fp = op.getFp();
   // Groups: while g < mid and no group was found not finite.
-  SmallVector<Type> state{b.getIndexType()};
-  state.append(types.begin(), types.end());
-  state.push_back(b.getI1Type());
-  SmallVector<Value> start{lb};
-  llvm::append_range(start, op.getInit());
-  start.push_back(arith::ConstantOp::create(b, loc, b.getBoolAttr(false)));
   scf::ParallelOp summaries;
-  auto groups = scf::WhileOp::create(
-      b, loc, state, start,
-      [&](OpBuilder &cb, Location, ValueRange args) {
-        Value more =
-            arith::CmpIOp::create(cb, loc, arith::CmpIPredicate::slt, args[0], mid);
-        Value go = arith::AndIOp::create(
-            cb, loc, more,
-            arith::XOrIOp::create(
-                cb, loc, args.back(),
-                arith::ConstantOp::create(cb, loc, cb.getBoolAttr(true))));
-        scf::ConditionOp::create(cb, loc, go, args);
-      },
-      [&](OpBuilder &gb, Location, ValueRange args) {
-        Value g0 = args[0];
-        ValueRange acc = args.slice(1, n);
+  auto groups = whileBelow(
+      b, loc, lb, op.getInit(), mid, [&](OpBuilder &gb, Value g0, ValueRange acc) {
         Value gend = arith::MinSIOp::create(
             gb, loc, arith::AddIOp::create(gb, loc, g0, span), mid);
         Value chunks = arith::DivSIOp::create(
