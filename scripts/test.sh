@@ -18,7 +18,7 @@ if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
   [ -f build-tsan/build.ninja ] || cmake --preset tsan
   cmake --build build-tsan -j "$jobs" --target seqfuse-unittests
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" build-tsan/bin/seqfuse-unittests \
-    --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*:Parallel.*:ParallelFolds.EveryFamily*:ParallelFolds.NonFinite*:ParallelFolds.AFoldThatChecks*:ParallelScatters.EveryFamily*:ParallelScatters.AnIndexOutOfRange*:ParallelChecks.*'
+    --gtest_filter='KernelCache.*:Targets/RuntimeCheckTest.*:Parallel.*:ParallelFolds.EveryFamily*:ParallelFolds.NonFinite*:ParallelFolds.AFoldThatChecks*:ParallelScatters.EveryFamily*:ParallelScatters.AnIndexOutOfRange*:ParallelScatters.ALargeTarget*:ParallelScatters.OwnerComputes*:ParallelChecks.*'
 
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
   [ -f build-asan/build.ninja ] || cmake --preset asan

@@ -31,7 +31,7 @@
 // CHECK: memref.store %{{.*}}, %arg0[%{{.*}}] {seqfuse.in_bounds}
 // CHECK: memref.dealloc %[[PRIV]]
 // CHECK: scf.yield %[[MERGE]]#1 : index
-// CHECK: } {seqfuse.algorithm = "parallel: private copies of the target for up to 4 fixed blocks{{.*}}<= n/4, two at least){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:4", seqfuse.lowered = "scatter_combine", seqfuse.trip = {{[0-9]+}} : i64}
+// CHECK: } {seqfuse.algorithm = "parallel: private copies of the target for up to 4 fixed blocks{{.*}}<= n/4, two at least){{.*}}exact: the loop's result bit for bit; else the loop", seqfuse.at = "a.cpp:4", seqfuse.lowered = "scatter_combine", seqfuse.trip = {{[0-9]+}} : i64}
 // CHECK: scf.for %{{.*}} = %[[FROM]] to
 // KEPT: module attributes {seqfuse.algorithms = [{algorithm = "parallel: private copies{{.*}}", at = "a.cpp:4", pattern = "scatter_combine"}]
 // KEPT-LABEL: func.func @hist
@@ -66,9 +66,20 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 
 // A last-writer-wins scatter into a 2-D target: a written flag per element
 // of each copy, and the merge takes the last block that wrote an element and
-// writes only elements some iteration wrote.
+// writes only elements some iteration wrote. With fewer than two blocks (a
+// target larger than n/8), owner-computes: the target as one dimension in
+// as many ranges of whole 64-byte lines as there are threads (at most 4);
+// each owner runs every iteration in blocks of 256 (all indices in range
+// first, then the writes, with no check), and stores an element another
+// owner has into its own slot: a select of the memref and the index.
 // CHECK-LABEL: func.func @scatter2d
+// CHECK: %[[SLOTS:.*]] = memref.alloca() : memref<128xf32>
+// CHECK: %[[BLOCKS:.*]] = arith.minsi %{{.*}}, %c4 : index
+// CHECK: %[[COPIES:.*]] = arith.cmpi sge, %[[BLOCKS]], %c2
+// CHECK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
+// CHECK: %[[T:.*]] = arith.index_cast %[[THREADS]]
 // CHECK: %[[FROM:.*]] = scf.if %{{.*}} -> (index) {
+// CHECK: scf.if %[[COPIES]] -> (index) {
 // CHECK-DAG: %[[PRIV:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
 // CHECK-DAG: %[[FLAGS:.*]] = memref.alloc(%{{.*}}) : memref<?xi8>
 // CHECK: scf.parallel
@@ -82,7 +93,23 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 // CHECK: arith.select
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %arg0[%{{.*}}, %{{.*}}] {seqfuse.in_bounds} : memref<?x?xf32>
-// CHECK: } {seqfuse.algorithm = "parallel: private copies{{.*}}<= n/8, two at least){{.*}}(the last block that wrote an element wins){{.*}}exact: the loop's result bit for bit", seqfuse.at = "a.cpp:9", seqfuse.lowered = "scatter", seqfuse.trip = {{[0-9]+}} : i64}
+// CHECK: } else {
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1]] : memref<?x?xf32> into memref<?xf32>
+// CHECK: %[[SPARE:.*]] = memref.cast %[[SLOTS]] : memref<128xf32> to memref<?xf32>
+// CHECK: scf.parallel
+// CHECK: scf.while
+// CHECK: arith.addi %{{.*}}, %c256
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (i1)
+// CHECK: arith.cmpi ult
+// CHECK: arith.andi
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK: %[[OFF:.*]] = arith.subi
+// CHECK-NEXT: %[[MINE:.*]] = arith.cmpi ult, %[[OFF]]
+// CHECK-NEXT: %[[MEM:.*]] = arith.select %[[MINE]], %[[FLAT]], %[[SPARE]] : memref<?xf32>
+// CHECK: %[[AT:.*]] = arith.select %[[MINE]], %{{.*}}, %{{.*}} : index
+// CHECK: memref.store %{{.*}}, %[[MEM]][%[[AT]]] {seqfuse.in_bounds} : memref<?xf32>
+// CHECK: } {seqfuse.algorithm = "parallel: private copies{{.*}}<= n/8, two at least){{.*}}(the last block that wrote an element wins){{.*}}exact: the loop's result bit for bit; with fewer than two blocks, owner-computes{{.*}}; else the loop", seqfuse.at = "a.cpp:9", seqfuse.lowered = "scatter", seqfuse.trip = {{[0-9]+}} : i64}
 // CHECK: scf.for %{{.*}} = %[[FROM]] to
 func.func @scatter2d(%t: memref<?x?xf32>, %r: memref<?xindex>, %c: memref<?xindex>, %v: memref<?xf32>) {
   %c0 = arith.constant 0 : index

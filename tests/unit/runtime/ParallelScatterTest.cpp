@@ -7,11 +7,14 @@
 // every element merged in block order. A block stops at its first index out
 // of range; the blocks before it and its part up to there are merged, and the
 // loop goes on from that iteration, so checked mode raises exactly where the
-// loop does, with the loop's memory. Checked here, at sizes around the block
-// boundaries and at 1, 2, 4 and 7 threads:
+// loop does, with the loop's memory. With fewer than two blocks the target
+// is split among the threads (owner-computes): each runs every iteration in
+// order and writes its own elements, stopping at the same first index out
+// of range. Checked here, at sizes around the block boundaries and at 1, 2,
+// 4 and 7 threads:
 //   - integer histograms, float min/max and scatters give the loop's bits;
 //   - float + histograms differ by at most the reassociation bound, and not
-//     at all with strictFP (they then keep the loop);
+//     at all with strictFP or owner-computes (both keep the loop's order);
 //   - every result is bitwise the same for any thread count.
 // SEQFUSE_PARALLEL_CHUNK=16 makes small sizes run in parallel (from 64).
 //
@@ -21,10 +24,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <functional>
+#include <random>
 
 using namespace seqfuse;
 using namespace seqfuse::testing;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -182,6 +189,11 @@ TEST(ParallelScatters, TheReportNamesTheAlgorithmAndTheFloatPolicy) {
                 HasSubstr(f.reassociates ? "floats reassociated in that fixed grouping"
                                          : "exact: the loop's result bit for bit"));
     EXPECT_THAT(k.ir(Stage::LLVMIR), HasSubstr("__kmpc_fork_call"));
+    // Scatters into targets too large for copies: split among the threads.
+    if (std::string(f.name).rfind("last_writer", 0) == 0)
+      EXPECT_THAT(text, HasSubstr("with fewer than two blocks, owner-computes"));
+    else
+      EXPECT_THAT(text, Not(HasSubstr("owner-computes")));
     Kernel strict = compile(p, Target::cpu(), Options{.strictFP = true});
     if (f.reassociates)
       EXPECT_THAT(strict.reportText(), Not(HasSubstr("algorithm: parallel")));
@@ -193,8 +205,10 @@ TEST(ParallelScatters, TheReportNamesTheAlgorithmAndTheFloatPolicy) {
 TEST(ParallelScatters, ResultsAreBitwiseTheSameForAnyThreadCount) {
   for (const Family &f : families()) {
     Program p = make(f);
-    for (auto [n, bins] :
-         {std::pair<int64_t, int64_t>{70000, 256}, {300000, 5000}, {3001, 7}}) {
+    for (auto [n, bins] : {std::pair<int64_t, int64_t>{70000, 256},
+                           {300000, 5000},
+                           {3001, 7},
+                           {100000, int64_t(1) << 17}}) {
       SCOPED_TRACE(std::string(f.name) + " n=" + std::to_string(n));
       GenOptions o;
       o.specialProb = 0.0005;
@@ -235,7 +249,10 @@ TEST(ParallelScatters, ResultsAreBitwiseTheSameForAnyThreadCount) {
           first = bytes;
         else
           ASSERT_TRUE(bytes == first) << threads << " threads";
-        if (!f.reassociates)
+        // Fewer than two blocks: owner-computes (scatters) or the loop
+        // (histograms), the loop's bits for floats too.
+        bool inOrder = n / (4 * bins) < 2;
+        if (!f.reassociates || inOrder)
           for (size_t j = 0; j < got.bufs.size(); ++j)
             ASSERT_TRUE(sameBits(want.bufs[j], got.bufs[j])) << p.data().args[j].name;
       }
@@ -251,26 +268,28 @@ TEST(ParallelScatters, AnIndexOutOfRangeRaisesWhereTheLoopDoesWithItsWrites) {
   Kernel k = compile(p, Target::cpu(), Options{.numThreads = 4});
   EXPECT_THAT(k.reportText(), HasSubstr("private copies"));
   int64_t n = 400000;
-  for (int64_t bad : {int64_t(7), int64_t(130000), int64_t(399999)}) {
-    SCOPED_TRACE(bad);
-    std::vector<int64_t> hs(64, 5), bins(n);
-    for (int64_t i = 0; i < n; ++i)
-      bins[i] = (i * 37) % 64;
-    bins[bad] = 64;
-    if (bad + 1 < n)
-      bins[bad + 1] = -1; // a later one too
-    try {
-      k(hs, bins);
-      ADD_FAILURE() << "no IndexError";
-    } catch (const IndexError &e) {
-      EXPECT_THAT(std::string(e.what()),
-                  HasSubstr("index 64 out of range for tensor 'h'"));
+  // 64 bins: private copies; 2^18: owner-computes (n / (4 x bins) < 2).
+  for (int64_t size : {int64_t(64), int64_t(1) << 18})
+    for (int64_t bad : {int64_t(7), int64_t(130000), int64_t(399999)}) {
+      SCOPED_TRACE(std::to_string(size) + " bins, bad " + std::to_string(bad));
+      std::vector<int64_t> hs(size, 5), bins(n);
+      for (int64_t i = 0; i < n; ++i)
+        bins[i] = (i * 37) % size;
+      bins[bad] = size;
+      if (bad + 1 < n)
+        bins[bad + 1] = -1; // a later one too
+      try {
+        k(hs, bins);
+        ADD_FAILURE() << "no IndexError";
+      } catch (const IndexError &e) {
+        EXPECT_THAT(std::string(e.what()), HasSubstr("index " + std::to_string(size) +
+                                                     " out of range for tensor 'h'"));
+      }
+      std::vector<int64_t> want(size, 5);
+      for (int64_t i = 0; i < bad; ++i)
+        want[bins[i]] += i;
+      EXPECT_EQ(hs, want);
     }
-    std::vector<int64_t> want(64, 5);
-    for (int64_t i = 0; i < bad; ++i)
-      want[bins[i]] += i;
-    EXPECT_EQ(hs, want);
-  }
 }
 
 TEST(ParallelScatters, AGatherInTheElementIsCheckedFirstInParallel) {
@@ -292,22 +311,70 @@ TEST(ParallelScatters, AGatherInTheElementIsCheckedFirstInParallel) {
   differential(p, o); // v empty with src not: an IndexError, as in the loop
 }
 
-TEST(ParallelScatters, ALargeTargetKeepsTheLoop) {
-  // Blocks x target elements must stay <= n/8: t as large as the indices
-  // runs as the loop (the kernel decides per call), with the same result.
+TEST(ParallelScatters, ALargeTargetIsSplitAmongTheThreads) {
+  // Blocks x target elements must stay <= n/8 for copies: t as large as the
+  // indices is split among the threads instead (the kernel decides per
+  // call), each writing its own elements in the loop's order. Duplicates
+  // (every index twice), targets whose size is not a multiple of the
+  // owners' lines, and thread counts above the core count.
   Program p = make(families()[6]); // last_writer_f32
   Kernel interp = compile(p, Target::interpreter());
+  for (int threads : kThreadCounts)
+    for (int64_t n : {int64_t(100000), int64_t(65793)}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, n " + std::to_string(n));
+      Kernel k = compile(p, Target::cpu(), Options{.numThreads = threads});
+      std::vector<float> t(n, -1.0f), want(n, -1.0f), m(n);
+      std::vector<int64_t> idx(n);
+      for (int64_t i = 0; i < n; ++i) {
+        idx[i] = (i * 7919) % n / 2;
+        m[i] = static_cast<float>(i);
+      }
+      interp(want, idx, m);
+      k(t, idx, m);
+      EXPECT_EQ(t, want);
+    }
+}
+
+TEST(ParallelScatters, OwnerComputesStopsAtTheFirstIndexOutOfRange) {
+  // Owners check each block of 256 iterations before writing it: a bad
+  // index at, before and after a block boundary, and in the last block.
+  Program p = make(families()[6]); // last_writer_f32
   Kernel k = compile(p, Target::cpu(), Options{.numThreads = 2});
   int64_t n = 100000;
-  std::vector<float> t(n, -1.0f), want(n, -1.0f), m(n);
-  std::vector<int64_t> idx(n);
-  for (int64_t i = 0; i < n; ++i) {
-    idx[i] = (i * 7919) % n / 2;
-    m[i] = static_cast<float>(i);
+  for (int64_t bad :
+       {int64_t(0), int64_t(255), int64_t(256), int64_t(257), int64_t(70001), n - 1}) {
+    SCOPED_TRACE(bad);
+    std::vector<float> t(n, -1.0f), want(n, -1.0f), m(n);
+    std::vector<int64_t> idx(n);
+    for (int64_t i = 0; i < n; ++i) {
+      idx[i] = (i * 7919) % n;
+      m[i] = static_cast<float>(i);
+    }
+    idx[bad] = n + 3;
+    if (bad + 1 < n)
+      idx[bad + 1] = -2; // a later one too
+    try {
+      k(t, idx, m);
+      ADD_FAILURE() << "no IndexError";
+    } catch (const IndexError &e) {
+      EXPECT_THAT(std::string(e.what()), HasSubstr("index " + std::to_string(n + 3) +
+                                                   " out of range for tensor 't'"));
+    }
+    for (int64_t i = 0; i < bad; ++i)
+      want[idx[i]] = 2.0f * m[i];
+    EXPECT_EQ(t, want);
   }
-  interp(want, idx, m);
-  k(t, idx, m);
-  EXPECT_EQ(t, want);
+}
+
+TEST(ParallelScatters, AStrictFloatScatterRunsInParallel) {
+  // A last writer rounds nothing: strictFP keeps a scatter parallel.
+  Program p = make(families()[6]); // last_writer_f32
+  Kernel strict = compile(p, Target::cpu(), Options{.strictFP = true});
+  EXPECT_THAT(strict.reportText(),
+              AllOf(HasSubstr("algorithm: parallel: private copies"),
+                    HasSubstr("owner-computes"), Not(HasSubstr("reassociated"))));
+  // differential() runs an unchecked strictFP kernel too, bit for bit.
+  differential(p, optionsFor(families()[6], 2));
 }
 
 } // namespace

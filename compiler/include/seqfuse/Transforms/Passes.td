@@ -124,26 +124,39 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     With `parallel-scatters`, every outermost `seqfuse.scatter` and
     `seqfuse.scatter_combine` (a histogram whose combiner is one operation
     with a neutral value, and not float + or * under `strict`) gets private
-    copies of its target:
+    copies of its target, and a scatter into a contiguous target too large
+    for them is split among the threads (owner-computes):
 
     ```
     blocks = min(group, n / (spread * size(target)))   // spread: 4, scatters 8
-    if (n >= cutoff && blocks >= 2) {
+    owners = min(omp_get_max_threads(), group, size(target) / line)  // scatters
+    if (n >= cutoff && (blocks >= 2 || owners >= 2)) {
+     if (blocks >= 2) {
       parallel b: copy[b] = identity (scatters: written[b] = 0)
-                  for i in block b: if an index is out of range: stop[b] = i, stop
-                                    else copy[b][j] = combiner(copy[b][j], v)
-                                         (scatters: copy[b][j] = v, written[b][j] = 1)
+                  for i in block b: copy[b][j] = combiner(copy[b][j], v)
+                                    (scatters: copy[b][j] = v, written[b][j] = 1)
+                  up to its first index out of range: stop[b]
       m = the blocks up to the first that stopped; from = its stop, else ub
       parallel j: t[j] = combiner(... combiner(t[j], copy[0][j]) ..., copy[m-1][j])
                   (scatters: the last of them that wrote j, if any)
+     } else {
+      parallel o: for i in [lb, ub) in order: if j in o's lines: t[j] = v
+                                              else: slot[o] = v   // a select, no branch
+                  up to the first index out of range: from (the same for all)
+     }
     } else from = lb
     the loop from `from`     // raises there in checked mode, as the loop does
     ```
 
-    tagged `seqfuse.lowered = "scatter"` / `"scatter_combine"` like the folds.
-    Blocks depend only on the trip count and the target's size, and the merge
-    is in block order, so results never depend on the thread count; integer
-    and min/max histograms and scatters give the loop's bits.
+    Both check a block of 256 iterations' indices first (an and-reduction),
+    then write it with no check; at a block with an index out of range they
+    write up to that index and stop there. Tagged `seqfuse.lowered =
+    "scatter"` / `"scatter_combine"` like the folds. Blocks depend only on the
+    trip count and the target's size, and the merge is in block order; an
+    owner writes its elements in the loop's order: results never depend on
+    the thread count; integer and min/max histograms and scatters give the
+    loop's bits (strict_fp keeps scatters parallel: a last writer rounds
+    nothing).
   }];
   let options = [
     Option<"parallelFolds", "parallel-folds", "bool", /*default=*/"false",
