@@ -124,6 +124,12 @@ std::vector<ReportLine> seqfuse::fusionReport(ModuleOp m) {
     for (auto [k, a] : llvm::enumerate(list))
       r.detail += (k ? " + " : "") + cast<StringAttr>(a).getValue().str();
     r.detail += " run as one " + op->getName().stripDialect().str() + " loop";
+    auto before = op->getAttrOfType<IntegerAttr>(kBytesBeforeAttr);
+    auto after = op->getAttrOfType<IntegerAttr>(kBytesAfterAttr);
+    if (before && after)
+      r.detail +=
+          " (bytes read and written per iteration: " + std::to_string(before.getInt()) +
+          " as separate loops, " + std::to_string(after.getInt()) + " fused)";
     out.push_back(std::move(r));
   });
   return out;

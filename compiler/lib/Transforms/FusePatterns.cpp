@@ -19,6 +19,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <set>
+
 namespace seqfuse {
 #define GEN_PASS_DEF_FUSEPATTERNSPASS
 #include "seqfuse/Transforms/Passes.h.inc"
@@ -140,6 +142,41 @@ llvm::SetVector<Value> capturedValues(Operation *op) {
     }
   });
   return out;
+}
+
+/// Bytes per iteration `op`'s loop reads and writes: each element at a
+/// fixed offset from the iteration counted once (a load and a store of
+/// y[i] are one element), each other access (an index from data) once per
+/// access; a fused op's own figure where fusion recorded one. -1: unknown.
+int64_t bytesPerIteration(Operation *op, bool recorded) {
+  if (recorded)
+    if (auto b = op->getAttrOfType<IntegerAttr>(kBytesBeforeAttr))
+      return b.getInt();
+  SmallVector<Access> acc;
+  if (!collect(op, acc))
+    return -1;
+  std::set<std::pair<void *, SmallVector<int64_t>>> seen;
+  int64_t bytes = 0;
+  for (const Access &x : acc) {
+    auto type = dyn_cast<MemRefType>(x.memref.getType());
+    if (!type)
+      return -1;
+    int64_t size = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    SmallVector<int64_t> key;
+    bool fixed = !x.indices.empty() || type.getRank() == 0;
+    for (Value idx : x.indices) {
+      auto off = ivOffset(idx, x.iv);
+      if (!off && !constIndex(idx)) {
+        fixed = false;
+        break;
+      }
+      key.push_back(off ? *off : (int64_t(1) << 40) + *constIndex(idx));
+    }
+    if (fixed && !seen.insert({x.memref.getAsOpaquePointer(), key}).second)
+      continue;
+    bytes += size;
+  }
+  return bytes;
 }
 
 llvm::SmallPtrSet<Value, 8> writtenBy(ArrayRef<Access> accesses) {
@@ -395,6 +432,8 @@ SmallVector<Attribute> fusedList(Operation *op, Builder &b) {
 }
 
 Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
+  int64_t before = bytesPerIteration(a, true), partB = bytesPerIteration(b, true);
+  before = before < 0 || partB < 0 ? -1 : before + partB;
   Parts pa(a), pb(b);
   Location loc = FusedLoc::get(a->getContext(), {a->getLoc(), b->getLoc()});
   OpBuilder ob(a);
@@ -511,6 +550,11 @@ Operation *fuse(Operation *a, Operation *b, ArrayRef<Value> forwarded) {
   SmallVector<Attribute> list = fusedList(a, ob);
   llvm::append_range(list, fusedList(b, ob));
   fused->setAttr("fused", ob.getArrayAttr(list));
+  int64_t after = bytesPerIteration(fused, false);
+  if (before >= 0 && after >= 0) {
+    fused->setAttr(kBytesBeforeAttr, ob.getI64IntegerAttr(before));
+    fused->setAttr(kBytesAfterAttr, ob.getI64IntegerAttr(after));
+  }
   for (unsigned k = 0; k < a->getNumResults(); ++k)
     a->getResult(k).replaceAllUsesWith(fused->getResult(k));
   for (unsigned k = 0; k < b->getNumResults(); ++k)

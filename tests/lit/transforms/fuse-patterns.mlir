@@ -3,7 +3,9 @@
 // A map writing tmp[i], a scan whose body reads tmp[i], and a reduction over
 // the same range (its bound a separate memref.dim of the same memref, its
 // init a constant defined in between): one scan with both accumulators, the
-// map's statements first in its body.
+// map's statements first in its body. Bytes per iteration: 8 (map: v, tmp)
+// + 12 (scan: v, tmp, out) + 4 (reduce: w) as separate loops; 16 fused (v,
+// w, tmp, out once each).
 // CHECK-LABEL: func.func @chain
 // CHECK: %[[R:.*]]:2 = seqfuse.scan %{{.*}} to %{{.*}} init(%{{.*}}, %{{.*}} : f32, i32) element {
 // CHECK: ^bb0(%[[I:.*]]: index):
@@ -21,7 +23,7 @@
 // CHECK:   %[[T2:.*]] = memref.load %arg2[%[[BI]]]
 // CHECK:   %[[S:.*]] = arith.addf %[[ACC]], %[[T2]]
 // CHECK:   memref.store %[[S]], %arg3[%[[BI]]]
-// CHECK: } {fused = ["map at {{.*}}", "scan at a.cpp:3", "reduce at {{.*}}"], identity = [-0.000000e+00 : f32, -2147483648 : i32], kind = [#seqfuse.fold<add>, #seqfuse.fold<max>], seqfuse.states = ["acc", "m"]} -> f32, i32
+// CHECK: } {fused = ["map at {{.*}}", "scan at a.cpp:3", "reduce at {{.*}}"], identity = [-0.000000e+00 : f32, -2147483648 : i32], kind = [#seqfuse.fold<add>, #seqfuse.fold<max>], seqfuse.bytes_after = 16 : i64, seqfuse.bytes_before = 24 : i64, seqfuse.states = ["acc", "m"]} -> f32, i32
 // CHECK: return %[[R]]#0, %[[R]]#1
 func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {seqfuse.dims = ["n#0"]},
                  %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}, %out: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> (f32, i32) {
@@ -79,6 +81,7 @@ func.func @chain(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %w: memref<?xi32> {
 // CHECK-NEXT: seqfuse.yield %[[X]] : f32
 // CHECK: } body {
 // CHECK: memref.store %{{.*}}, %arg1[
+// CHECK: seqfuse.bytes_after = 8 : i64, seqfuse.bytes_before = 12 : i64
 func.func @element_reads_written(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %tmp: memref<?xf32> {seqfuse.dims = ["n#0"]}) -> f32 {
   %c0 = arith.constant 0 : index
   %n = memref.dim %v, %c0 : memref<?xf32>
@@ -151,7 +154,7 @@ func.func @other_element(%v: memref<8xf32>, %tmp: memref<8xf32>, %o: memref<8xf3
 // CHECK: seqfuse.map
 // CHECK:   memref.store {{.*}} %arg1
 // CHECK:   memref.store {{.*}} %arg3
-// CHECK: } {fused = ["map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}", "map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}"]}
+// CHECK: } {fused = ["map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}", "map at {{.*}}fuse-patterns.mlir:{{[0-9]+}}"], seqfuse.bytes_after = 12 : i64, seqfuse.bytes_before = 16 : i64}
 // CHECK-NEXT: seqfuse.sequential
 // CHECK-NOT: seqfuse.map
 func.func @across(%v: memref<8xf32>, %a: memref<8xf32>, %t: memref<8xf32>, %b: memref<8xf32>) {

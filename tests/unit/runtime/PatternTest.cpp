@@ -440,7 +440,8 @@ TEST(Patterns, LoopDistribution) {
   EXPECT_THAT(r[3].detail,
               ::testing::MatchesRegex("map at .*PatternTest.cpp:[0-9]+ \\+ "
                                       "scan at .*PatternTest.cpp:[0-9]+ run as "
-                                      "one scan loop"));
+                                      "one scan loop \\(bytes read and written per "
+                                      "iteration: 16 as separate loops, 12 fused\\)"));
   std::string fused = k.ir(Stage::Fused);
   EXPECT_EQ(count(fused, "seqfuse.scan"), 1) << fused;
   EXPECT_EQ(count(fused, "seqfuse.map"), 0) << fused;
@@ -650,6 +651,11 @@ TEST(Fusion, NeighbouringLoopsOverTheSameRange) {
   ASSERT_EQ(f.size(), 1u) << k.reportText();
   EXPECT_THAT(f[0].detail, HasSubstr("map at"));
   EXPECT_THAT(f[0].detail, HasSubstr("run as one scan loop"));
+  // 8 + 8 (maps: v, tmp; tmp, res) + 8 (scan: v; res read and written) + 4
+  // + 4 (reductions: w) as five loops; v, tmp, res and w once fused.
+  EXPECT_THAT(f[0].detail,
+              HasSubstr("(bytes read and written per iteration: 32 as separate loops, 16 "
+                        "fused)"));
   std::string ir = k.ir(Stage::Fused);
   EXPECT_EQ(count(ir, "seqfuse.scan"), 1) << ir;
   EXPECT_EQ(count(ir, "seqfuse.map"), 0) << ir;

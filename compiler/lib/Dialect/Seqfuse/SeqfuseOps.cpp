@@ -59,6 +59,8 @@ constexpr DeclaredAttr kDeclared[] = {
     {kInBoundsAttr, AttrShape::Unit},
     {kAlgorithmsAttr, AttrShape::Dictionaries},
     {kCheckedAttr, AttrShape::Unit},
+    {kBytesBeforeAttr, AttrShape::Integer},
+    {kBytesAfterAttr, AttrShape::Integer},
     {kLoweredFuncAttr, AttrShape::Unit},
 };
 

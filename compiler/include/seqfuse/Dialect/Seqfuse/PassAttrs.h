@@ -32,6 +32,11 @@ inline constexpr const char *kInBoundsAttr = "seqfuse.in_bounds";
 /// Module attribute: [{at = "file:line", algorithm = "..."}], what each
 /// pattern op runs as (written by the lowerings, read into the report).
 inline constexpr const char *kAlgorithmsAttr = "seqfuse.algorithms";
+/// On a fused pattern op (seqfuse-fuse-patterns): the bytes per iteration
+/// its ops' loops read and write, as separate loops and as the fused one
+/// (each element of an array counted once per loop), for the report.
+inline constexpr const char *kBytesBeforeAttr = "seqfuse.bytes_before";
+inline constexpr const char *kBytesAfterAttr = "seqfuse.bytes_after";
 /// Func attribute marking a kernel whose checks are inserted.
 inline constexpr const char *kCheckedAttr = "seqfuse.checked";
 
