@@ -1049,8 +1049,8 @@ Value untilOutOfRange(OpBuilder &b, Location loc, Value from, Value to,
 
 /// Private copies for a scatter (combiner null: last writer wins) or a
 /// histogram: `blocks` fixed ranges of the iterations, each into a private
-/// copy of the target from the identity (a scatter: with a written flag per
-/// element), stopping at its first index out of range; then each element of
+/// copy of the target from the identity (a scatter: the last iteration that
+/// wrote each element), stopping at its first index out of range; then each element of
 /// the target merged from the copies in block order, up to the first block
 /// that stopped. Returns the iteration the loop goes on from: ub, or the
 /// first one whose index is out of range (the loop then raises there, or
@@ -1076,13 +1076,11 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
     dims.push_back(memref::DimOp::create(b, loc, target, d));
   Value trip = arith::SubIOp::create(b, loc, ub, lb);
   Value total = arith::MulIOp::create(b, loc, blocks, size);
-  auto dyn = MemRefType::get({ShapedType::kDynamic}, et);
+  // A scatter's copy holds, per element, the last iteration that wrote it
+  // (-1: none): one store per iteration, where a value and a written flag
+  // were two (2^22 into 2^12, one thread: 6.3 ms against the loop's 3.7).
+  auto dyn = MemRefType::get({ShapedType::kDynamic}, combiner ? et : b.getIndexType());
   Value priv = memref::AllocOp::create(b, loc, dyn, ValueRange{total});
-  Value flags;
-  if (!combiner)
-    flags = memref::AllocOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
-        ValueRange{total});
   // Where each block stopped (its end where every index was in range).
   Value stops;
   {
@@ -1100,9 +1098,8 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
     Value hi = arith::MinSIOp::create(x, loc, arith::AddIOp::create(x, loc, lo, len), ub);
     return {lo, hi};
   };
-  Value fill = combiner ? (Value)arith::ConstantOp::create(b, loc, identity)
-                        : (Value)arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
-  Value yes = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(1));
+  Value none = cst(b, -1);
+  Value fill = combiner ? (Value)arith::ConstantOp::create(b, loc, identity) : none;
   // 1. Each block into its copy.
   scf::ParallelOp::create(
       b, loc, ValueRange{zero}, ValueRange{blocks}, ValueRange{one},
@@ -1110,12 +1107,12 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
         Value q = ivs[0];
         Value base = arith::MulIOp::create(pb, loc, q, size);
         Value fillEnd = arith::AddIOp::create(pb, loc, base, size);
-        scf::ForOp::create(pb, loc, base, fillEnd, one, ValueRange{},
-                           [&](OpBuilder &fb, Location, Value e, ValueRange) {
-                             inBounds(memref::StoreOp::create(
-                                 fb, loc, fill, combiner ? priv : flags, ValueRange{e}));
-                             scf::YieldOp::create(fb, loc);
-                           });
+        scf::ForOp::create(
+            pb, loc, base, fillEnd, one, ValueRange{},
+            [&](OpBuilder &fb, Location, Value e, ValueRange) {
+              inBounds(memref::StoreOp::create(fb, loc, fill, priv, ValueRange{e}));
+              scf::YieldOp::create(fb, loc);
+            });
         auto [lo, hi] = blockRange(pb, q);
         // Iteration i's element: whether its indices are in range, where
         // in the copy they are, and the value.
@@ -1130,14 +1127,12 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
             [&](OpBuilder &ub2, Value i) {
               auto [ok, at, v] = elementAt(ub2, i);
               (void)ok;
-              Value w = v;
+              Value w = i; // a scatter: the iteration
               if (combiner) {
                 Value old =
                     inBounds(memref::LoadOp::create(ub2, loc, priv, ValueRange{at}))
                         ->getResult(0);
                 w = inlineRegion(ub2, *combiner, {old, v}).front();
-              } else {
-                inBounds(memref::StoreOp::create(ub2, loc, yes, flags, ValueRange{at}));
               }
               inBounds(memref::StoreOp::create(ub2, loc, w, priv, ValueRange{at}));
             });
@@ -1191,49 +1186,43 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
                 rest = inBounds(arith::DivUIOp::create(eb, loc, rest, dims[d]))
                            ->getResult(0);
               }
-              Value old =
-                  inBounds(memref::LoadOp::create(eb, loc, target, idx))->getResult(0);
-              SmallVector<Value> init{old};
-              if (!combiner)
-                init.push_back(arith::ConstantOp::create(eb, loc, eb.getBoolAttr(false)));
+              // A histogram folds the copies into the element; a scatter
+              // takes the last iteration that wrote it (later blocks hold
+              // later iterations: the largest) and stores its value.
+              Value init = combiner
+                               ? inBounds(memref::LoadOp::create(eb, loc, target, idx))
+                                     ->getResult(0)
+                               : none;
               auto acc = scf::ForOp::create(
-                  eb, loc, zero, merged, one, init,
+                  eb, loc, zero, merged, one, ValueRange{init},
                   [&](OpBuilder &nb, Location, Value q, ValueRange a) {
                     Value at = arith::AddIOp::create(
                         nb, loc, arith::MulIOp::create(nb, loc, q, size), e);
                     Value x =
                         inBounds(memref::LoadOp::create(nb, loc, priv, ValueRange{at}))
                             ->getResult(0);
-                    if (combiner) {
-                      scf::YieldOp::create(nb, loc,
-                                           inlineRegion(nb, *combiner, {a[0], x}));
-                      return;
-                    }
-                    Value f =
-                        inBounds(memref::LoadOp::create(nb, loc, flags, ValueRange{at}))
-                            ->getResult(0);
-                    Value w =
-                        arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ne, f, fill);
-                    scf::YieldOp::create(
-                        nb, loc,
-                        ValueRange{arith::SelectOp::create(nb, loc, w, x, a[0]),
-                                   arith::OrIOp::create(nb, loc, a[1], w)});
+                    scf::YieldOp::create(nb, loc,
+                                         combiner
+                                             ? inlineRegion(nb, *combiner, {a[0], x})
+                                             : SmallVector<Value>{arith::MaxSIOp::create(
+                                                   nb, loc, a[0], x)});
                   });
-              // A scatter writes only what some iteration wrote.
-              Value write =
-                  combiner
-                      ? (Value)arith::ConstantOp::create(eb, loc, eb.getBoolAttr(true))
-                      : acc.getResult(1);
-              scf::IfOp::create(eb, loc, write, [&](OpBuilder &tb, Location) {
-                inBounds(memref::StoreOp::create(tb, loc, acc.getResult(0), target, idx));
-                scf::YieldOp::create(tb, loc);
-              });
+              Value last = acc.getResult(0);
+              if (combiner) {
+                inBounds(memref::StoreOp::create(eb, loc, last, target, idx));
+              } else {
+                Value wrote =
+                    arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::sge, last, zero);
+                scf::IfOp::create(eb, loc, wrote, [&](OpBuilder &tb, Location) {
+                  Value v = inlineRegion(tb, op.getElement(), {last}).back();
+                  inBounds(memref::StoreOp::create(tb, loc, v, target, idx));
+                  scf::YieldOp::create(tb, loc);
+                });
+              }
               scf::YieldOp::create(eb, loc);
             });
       });
   memref::DeallocOp::create(b, loc, priv);
-  if (flags)
-    memref::DeallocOp::create(b, loc, flags);
   return first.getResult(1);
 }
 

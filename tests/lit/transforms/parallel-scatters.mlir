@@ -64,9 +64,10 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 
 // -----
 
-// A last-writer-wins scatter into a 2-D target: a written flag per element
-// of each copy, and the merge takes the last block that wrote an element and
-// writes only elements some iteration wrote. With fewer than two blocks (a
+// A last-writer-wins scatter into a 2-D target: each copy holds the last
+// iteration that wrote an element (-1: none); the merge takes the largest
+// (later blocks hold later iterations) and, where some iteration wrote the
+// element, stores that iteration's value. With fewer than two blocks (a
 // target larger than n/8), owner-computes: the target as one dimension in
 // as many ranges of whole 64-byte lines as there are threads (at most 4);
 // each owner runs every iteration in blocks of 256 (all indices in range
@@ -80,19 +81,19 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 // CHECK: %[[T:.*]] = arith.index_cast %[[THREADS]]
 // CHECK: %[[FROM:.*]] = scf.if %{{.*}} -> (index) {
 // CHECK: scf.if %[[COPIES]] -> (index) {
-// CHECK-DAG: %[[PRIV:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK-DAG: %[[FLAGS:.*]] = memref.alloc(%{{.*}}) : memref<?xi8>
+// CHECK: %[[PRIV:.*]] = memref.alloc(%{{.*}}) : memref<?xindex>
 // CHECK: scf.parallel
-// CHECK: memref.store %c0_i8, %[[FLAGS]]
-// CHECK: memref.store %c1_i8, %[[FLAGS]]
-// CHECK: memref.store %{{.*}}, %[[PRIV]]
+// CHECK: memref.store %c-1, %[[PRIV]]
+// CHECK: memref.store %arg{{[0-9]+}}, %[[PRIV]]
 // CHECK: scf.parallel
 // CHECK: arith.remui %{{.*}}, %{{.*}} {seqfuse.in_bounds} : index
 // CHECK: arith.divui %{{.*}}, %{{.*}} {seqfuse.in_bounds} : index
-// CHECK: memref.load %[[FLAGS]]
-// CHECK: arith.select
-// CHECK: scf.if
-// CHECK: memref.store %{{.*}}, %arg0[%{{.*}}, %{{.*}}] {seqfuse.in_bounds} : memref<?x?xf32>
+// CHECK: memref.load %[[PRIV]]
+// CHECK: arith.maxsi
+// CHECK: %[[WROTE:.*]] = arith.cmpi sge
+// CHECK: scf.if %[[WROTE]] {
+// CHECK: %[[V:.*]] = memref.load %arg3
+// CHECK: memref.store %[[V]], %arg0[%{{.*}}, %{{.*}}] {seqfuse.in_bounds} : memref<?x?xf32>
 // CHECK: } else {
 // CHECK: %[[FLAT:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1]] : memref<?x?xf32> into memref<?xf32>
 // CHECK: %[[SPARE:.*]] = memref.cast %[[SLOTS]] : memref<128xf32> to memref<?xf32>
