@@ -65,9 +65,9 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 // -----
 
 // A last-writer-wins scatter into a 2-D target: each copy holds the last
-// iteration that wrote an element (-1: none); the merge takes the largest
-// (later blocks hold later iterations) and, where some iteration wrote the
-// element, stores that iteration's value. With fewer than two blocks (a
+// iteration that wrote an element, as an i32 offset from its block's start
+// (-1: none); the merge takes the last block's that wrote it and, where some
+// iteration did, stores that iteration's value. With fewer than two blocks (a
 // target larger than n/8), owner-computes: the target as one dimension in
 // as many ranges of whole 64-byte lines as there are threads (at most 4);
 // each owner runs every iteration in blocks of 256 (all indices in range
@@ -76,21 +76,26 @@ func.func @hist(%h: memref<?xi64>, %idx: memref<?xindex>) {
 // CHECK-LABEL: func.func @scatter2d
 // CHECK: %[[SLOTS:.*]] = memref.alloca() : memref<128xf32>
 // CHECK: %[[BLOCKS:.*]] = arith.minsi %{{.*}}, %c4 : index
-// CHECK: %[[COPIES:.*]] = arith.cmpi sge, %[[BLOCKS]], %c2
+// CHECK: %[[ENOUGH:.*]] = arith.cmpi sge, %[[BLOCKS]], %c2
+// CHECK: %[[I32:.*]] = arith.cmpi slt, %{{.*}}, %c2147483647
+// CHECK: %[[COPIES:.*]] = arith.andi %[[ENOUGH]], %[[I32]]
 // CHECK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
 // CHECK: %[[T:.*]] = arith.index_cast %[[THREADS]]
 // CHECK: %[[FROM:.*]] = scf.if %{{.*}} -> (index) {
 // CHECK: scf.if %[[COPIES]] -> (index) {
-// CHECK: %[[PRIV:.*]] = memref.alloc(%{{.*}}) : memref<?xindex>
+// CHECK: %[[PRIV:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
 // CHECK: scf.parallel
-// CHECK: memref.store %c-1, %[[PRIV]]
-// CHECK: memref.store %arg{{[0-9]+}}, %[[PRIV]]
+// CHECK: memref.store %c-1_i32, %[[PRIV]]
+// CHECK: %[[OFF:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK: memref.store %[[OFF]], %[[PRIV]]
 // CHECK: scf.parallel
 // CHECK: arith.remui %{{.*}}, %{{.*}} {seqfuse.in_bounds} : index
 // CHECK: arith.divui %{{.*}}, %{{.*}} {seqfuse.in_bounds} : index
+// CHECK: %[[LAST:.*]] = scf.for {{.*}} -> (index)
 // CHECK: memref.load %[[PRIV]]
-// CHECK: arith.maxsi
-// CHECK: %[[WROTE:.*]] = arith.cmpi sge
+// CHECK: arith.cmpi sge, %{{.*}}, %c0_i32
+// CHECK: arith.select
+// CHECK: %[[WROTE:.*]] = arith.cmpi sge, %[[LAST]]
 // CHECK: scf.if %[[WROTE]] {
 // CHECK: %[[V:.*]] = memref.load %arg3
 // CHECK: memref.store %[[V]], %arg0[%{{.*}}, %{{.*}}] {seqfuse.in_bounds} : memref<?x?xf32>
