@@ -132,13 +132,13 @@ def LowerPatternsPass : Pass<"seqfuse-lower-patterns"> {
     owners = min(omp_get_max_threads(), group, size(target) / line)  // scatters
     if (n >= cutoff && (blocks >= 2 || owners >= 2)) {
      if (blocks >= 2) {
-      parallel b: copy[b] = identity (scatters: written[b] = 0)
+      parallel b: copy[b] = identity (scatters: -1)
                   for i in block b: copy[b][j] = combiner(copy[b][j], v)
-                                    (scatters: copy[b][j] = v, written[b][j] = 1)
+                                    (scatters: copy[b][j] = i - start(b), an i32)
                   up to its first index out of range: stop[b]
       m = the blocks up to the first that stopped; from = its stop, else ub
       parallel j: t[j] = combiner(... combiner(t[j], copy[0][j]) ..., copy[m-1][j])
-                  (scatters: the last of them that wrote j, if any)
+                  (scatters: t[j] = v of the last iteration of them that wrote j, if any)
      } else {
       parallel o: for i in [lb, ub) in order: if j in o's lines: t[j] = v
                                               else: slot[o] = v   // a select, no branch
