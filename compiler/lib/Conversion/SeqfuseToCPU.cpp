@@ -1049,6 +1049,23 @@ Value untilOutOfRange(OpBuilder &b, Location loc, Value from, Value to,
   return found.getResult(0);
 }
 
+/// untilOutOfRange over a scatter's iterations [from, to): `body(b, i, lin,
+/// v)` gets iteration i's linear index into `dims` and its value.
+Value scatterUntilOutOfRange(OpBuilder &b, Location loc, Value from, Value to,
+                             Region &element, ArrayRef<Value> dims,
+                             function_ref<void(OpBuilder &, Value, Value, Value)> body) {
+  return untilOutOfRange(
+      b, loc, from, to,
+      [&](OpBuilder &x, Value i) {
+        return std::get<0>(scatterElement(x, element, dims, i));
+      },
+      [&](OpBuilder &x, Value i) {
+        auto [ok, lin, v] = scatterElement(x, element, dims, i);
+        (void)ok; // in range: untilOutOfRange checked the block
+        body(x, i, lin, v);
+      });
+}
+
 /// Private copies for a scatter (combiner null: last writer wins) or a
 /// histogram: `blocks` fixed ranges of the iterations, each into a private
 /// copy of the target from the identity (a scatter: the last iteration that
@@ -1121,19 +1138,10 @@ Value privateScatter(OpBuilder &b, ScatterOp op, Region *combiner, TypedAttr ide
               scf::YieldOp::create(fb, loc);
             });
         auto [lo, hi] = blockRange(pb, q);
-        // Iteration i's element: whether its indices are in range, where
-        // in the copy they are, and the value.
-        auto elementAt = [&](OpBuilder &x, Value i) {
-          auto [ok, lin, v] = scatterElement(x, op.getElement(), dims, i);
-          return std::make_tuple(ok, arith::AddIOp::create(x, loc, base, lin).getResult(),
-                                 v);
-        };
-        Value stop = untilOutOfRange(
-            pb, loc, lo, hi,
-            [&](OpBuilder &x, Value i) { return std::get<0>(elementAt(x, i)); },
-            [&](OpBuilder &ub2, Value i) {
-              auto [ok, at, v] = elementAt(ub2, i);
-              (void)ok;
+        Value stop = scatterUntilOutOfRange(
+            pb, loc, lo, hi, op.getElement(), dims,
+            [&](OpBuilder &ub2, Value i, Value lin, Value v) {
+              Value at = arith::AddIOp::create(ub2, loc, base, lin); // in the copy
               // A scatter: the iteration, from the block's start.
               Value w = arith::IndexCastOp::create(
                   ub2, loc, ub2.getI32Type(), arith::SubIOp::create(ub2, loc, i, lo));
@@ -1321,17 +1329,9 @@ Value ownerScatter(OpBuilder &b, ScatterOp op, Value ub, Value owners, Value siz
                                           arith::AddIOp::create(pb, loc, lo, len), size);
         Value width = arith::SubIOp::create(pb, loc, hi, lo);
         Value slot0 = arith::MulIOp::create(pb, loc, q, cst(pb, kSlotStride));
-        // Iteration i's element: whether its indices are in range, the
-        // linear index and the value.
-        auto elementAt = [&](OpBuilder &x, Value i) {
-          return scatterElement(x, op.getElement(), dims, i);
-        };
-        Value stop = untilOutOfRange(
-            pb, loc, lb, ub,
-            [&](OpBuilder &x, Value i) { return std::get<0>(elementAt(x, i)); },
-            [&](OpBuilder &db, Value i) {
-              auto [ok, lin, v] = elementAt(db, i);
-              (void)ok;
+        Value stop = scatterUntilOutOfRange(
+            pb, loc, lb, ub, op.getElement(), dims,
+            [&](OpBuilder &db, Value i, Value lin, Value v) {
               Value mine =
                   arith::CmpIOp::create(db, loc, arith::CmpIPredicate::ult,
                                         arith::SubIOp::create(db, loc, lin, lo), width);
