@@ -115,6 +115,16 @@ std::vector<ReportLine> seqfuse::patternReport(ModuleOp m) {
 std::vector<ReportLine> seqfuse::fusionReport(ModuleOp m) {
   std::vector<ReportLine> out;
   m->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (auto why = op->getAttrOfType<StringAttr>(kNotFusedAttr)) {
+      auto after = op->getAttrOfType<StringAttr>(kNotFusedAfterAttr);
+      ReportLine r;
+      r.location = location(op);
+      r.pattern = "not fused";
+      r.detail = op->getName().stripDialect().str() + " runs as its own loop after the " +
+                 (after ? after.getValue().str() : "op before it") + ": " +
+                 why.getValue().str();
+      out.push_back(std::move(r));
+    }
     auto list = op->getAttrOfType<ArrayAttr>("fused");
     if (!list)
       return;

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
+#include "seqfuse/Dialect/Seqfuse/PassAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
 #include "seqfuse/Transforms/Passes.h"
 
@@ -278,29 +279,65 @@ void forwardStores(Operation *a, Region &element, ArrayRef<Value> forwarded) {
   }
 }
 
-/// Running all of `a` and then all of `b` may be replaced by running
-/// iteration i of both before iteration i + 1. `forward` gets the memrefs
-/// whose stores in `a` the fused element must compute (forwardableStore).
-bool legalToFuse(Operation *a, Operation *b, SmallVector<Value> *forward = nullptr) {
+/// "scan at f.cpp:14" (a fused op: "map at f.cpp:13 + scan at f.cpp:14").
+std::string describe(Operation *op) {
+  if (auto list = op->getAttrOfType<ArrayAttr>("fused")) {
+    std::string s;
+    for (auto [k, a] : llvm::enumerate(list))
+      s += (k ? " + " : "") + cast<StringAttr>(a).getValue().str();
+    return s;
+  }
+  std::string s = op->getName().stripDialect().str();
+  std::string where = fileLine(op->getLoc());
+  if (auto p = dyn_cast<PatternOp>(op); p && !p.getStatementLocation().empty())
+    where = p.getStatementLocation().str();
+  else if (auto at = op->getAttrOfType<StringAttr>("at"))
+    where = at.getValue().str();
+  return where.empty() ? s : s + " at " + where;
+}
+
+/// Why running all of `a` and then all of `b` may not be replaced by
+/// running iteration i of both before iteration i + 1 ("" where it may).
+/// `forward` gets the memrefs whose stores in `a` the fused element must
+/// compute (forwardableStore).
+std::string fuseBlocker(Operation *a, Operation *b,
+                        SmallVector<Value> *forward = nullptr) {
   if (!sameBound(a->getOperand(0), b->getOperand(0)) ||
-      !sameBound(a->getOperand(1), b->getOperand(1)) || reverseOf(a) != reverseOf(b))
-    return false;
+      !sameBound(a->getOperand(1), b->getOperand(1)))
+    return "they run over ranges not known to be the same";
+  if (reverseOf(a) != reverseOf(b))
+    return "one runs in reverse";
+  if (!fusable(a) || !fusable(b)) {
+    Operation *s = fusable(a) ? b : a;
+    if (isa<ScatterOp>(s))
+      return "a last-writer-wins scatter runs as its own pass: its private copies "
+             "record each element's last writing iteration from the indices alone and "
+             "read the winners' values once, at the merge, and owner-computes splits the "
+             "target among the threads, each reading every iteration, so one pass with "
+             "a map or fold would move no fewer bytes";
+    return "a histogram runs as its own pass: its private copies add in iteration "
+           "order within fixed blocks of iterations, an order a fold's chunks and lanes "
+           "do not keep (fusion with a histogram is not built)";
+  }
   auto sa = dyn_cast<ScanOp>(a), sb = dyn_cast<ScanOp>(b);
   if (sa && sb && sa.getInclusive() != sb.getInclusive())
-    return false;
+    return "one scan is inclusive, the other exclusive";
   if (mayFaultAny(a) || mayFaultAny(b))
-    return false;
+    return "something in the " + std::string(mayFaultAny(a) ? "first" : "second") +
+           " can raise (a checked index or divisor), and one loop would change which "
+           "writes precede the error";
   for (Value v : capturedValues(b))
     if (v.getDefiningOp() == a)
-      return false;
+      return "the second uses the first's result";
   SmallVector<Access> accA, accB;
   if (!collect(a, accA) || !collect(b, accB))
-    return false;
+    return "one of them touches memory in a way not analysed (a call)";
   auto wa = writtenBy(accA), wb = writtenBy(accB);
   // Elements are evaluated before the bodies.
   for (const Access &x : accA)
     if (x.inElement && wb.contains(x.memref))
-      return false;
+      return "the first's element reads '" + tensorName(x.memref) +
+             "', which the second writes";
   // Unless `a` is a map whose store b's element may compute instead.
   auto unwritten = [&](Value m) { return !wa.contains(m) && !wb.contains(m); };
   SmallVector<Value> forwarded;
@@ -309,7 +346,9 @@ bool legalToFuse(Operation *a, Operation *b, SmallVector<Value> *forward = nullp
       continue;
     bool atI = !x.write && x.indices.size() == 1 && x.indices[0] == x.iv;
     if (!atI || wb.contains(x.memref) || !forwardableStore(a, x.memref, unwritten))
-      return false;
+      return "the second's element reads '" + tensorName(x.memref) +
+             "', which the first writes, and not as a value the first stores at the "
+             "same iteration from memory neither writes";
     forwarded.push_back(x.memref);
   }
   // Shared memory with a write: the same iteration-owned element in both.
@@ -335,11 +374,12 @@ bool legalToFuse(Operation *a, Operation *b, SmallVector<Value> *forward = nullp
               });
     }
     if (!owned)
-      return false;
+      return "both access '" + tensorName(m) +
+             "', one writing, at elements that are not the same iteration's";
   }
   if (forward)
     *forward = std::move(forwarded);
-  return true;
+  return "";
 }
 
 /// `y` (before `b`) and `b` can swap: neither reads or writes what the other
@@ -597,7 +637,7 @@ Operation *fuseWithNext(Operation *a) {
       if (!needed.contains(y) && !commutes(y, b))
         ok = false;
     SmallVector<Value> forwarded;
-    if (!ok || !legalToFuse(a, b, &forwarded))
+    if (!ok || !fuseBlocker(a, b, &forwarded).empty())
       continue;
     SmallVector<Operation *> hoist(needed.begin(), needed.end());
     llvm::sort(hoist, [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
@@ -606,6 +646,48 @@ Operation *fuseWithNext(Operation *a) {
     return fuse(a, b, forwarded);
   }
   return nullptr;
+}
+
+/// Why the ops `a` .. `b` (b the next pattern op after a) did not become one
+/// loop: fuseBlocker's reason, or what lies between them.
+std::string whyApart(Operation *a, Operation *b) {
+  std::string reason = fuseBlocker(a, b);
+  if (!reason.empty())
+    return reason;
+  for (Operation *y = a->getNextNode(); y != b; y = y->getNextNode()) {
+    if (commutes(y, b))
+      continue;
+    std::string what;
+    if (y->getDialect() && y->getDialect()->getNamespace() == "seqfuse") {
+      what = describe(y);
+    } else {
+      what = y->getName().getStringRef().str();
+      if (std::string where = fileLine(y->getLoc()); !where.empty())
+        what += " at " + where;
+    }
+    return "the " + what + " between them touches memory the second does, or can " +
+           "raise, so the second cannot move up to the first";
+  }
+  return "a value the second needs is computed between them by an op that cannot "
+         "move above the first";
+}
+
+/// Marks each pattern op that runs as its own loop right after another over
+/// the same range (kNotFusedAttr, kNotFusedAfterAttr), for the report.
+void explainUnfused(Block &blk) {
+  Operation *prev = nullptr;
+  for (Operation &op : blk) {
+    if (!isa<PatternOp>(&op))
+      continue;
+    Operation *a = prev;
+    prev = &op;
+    if (!a || !sameBound(a->getOperand(0), op.getOperand(0)) ||
+        !sameBound(a->getOperand(1), op.getOperand(1)))
+      continue;
+    Builder b(op.getContext());
+    op.setAttr(kNotFusedAfterAttr, b.getStringAttr(describe(a)));
+    op.setAttr(kNotFusedAttr, b.getStringAttr(whyApart(a, &op)));
+  }
 }
 
 struct FusePatterns : seqfuse::impl::FusePatternsPassBase<FusePatterns> {
@@ -621,6 +703,7 @@ struct FusePatterns : seqfuse::impl::FusePatternsPassBase<FusePatterns> {
             break;
           }
       }
+      explainUnfused(*blk);
     }
   }
 };

@@ -111,8 +111,10 @@ func.func @element_reads_written(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %tm
 // CHECK-LABEL: func.func @other_element
 // CHECK: seqfuse.map
 // CHECK: seqfuse.map
+// CHECK: seqfuse.not_fused = "something in the second can raise {{.*}}", seqfuse.not_fused_after = "map at {{.*}}fuse-patterns.mlir:[[#@LINE+8]]"
 // CHECK: seqfuse.sequential
 // CHECK: seqfuse.map
+// CHECK: seqfuse.not_fused = "something in the first can raise {{.*}}", seqfuse.not_fused_after = "map at {{.*}}fuse-patterns.mlir:[[#@LINE+11]]"
 func.func @other_element(%v: memref<8xf32>, %tmp: memref<8xf32>, %o: memref<8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -237,8 +239,10 @@ func.func @forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf32>
 // not fused.
 // CHECK-LABEL: func.func @no_forward
 // CHECK: seqfuse.map
+// CHECK-NOT: fused = [
 // CHECK: seqfuse.scan
-// CHECK-NOT: fused
+// CHECK-NOT: fused = [
+// CHECK: seqfuse.not_fused = "the second's element reads '<memref>', which the first writes, and not as a value the first stores at the same iteration from memory neither writes", seqfuse.not_fused_after = "map at a.cpp:3"
 func.func @no_forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf32> {seqfuse.dims = ["n#0"]}, %c: memref<?xf32> {seqfuse.dims = ["n#0"]}) {
   %c0 = arith.constant 0 : index
   %n = memref.dim %v, %c0 : memref<?xf32>
@@ -262,5 +266,84 @@ func.func @no_forward(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %y: memref<?xf
     memref.store %acc, %c[%i] : memref<?xf32>
     seqfuse.yield
   } {at = "a.cpp:4", identity = [-0.0 : f32], kind = [#seqfuse.fold<add>]} -> f32
+  return
+}
+
+// -----
+
+// A last-writer-wins scatter after a scan over the same range: its own pass
+// (see the pass description), explained on the scatter. Over another range
+// no remark: those loops were never candidates.
+// CHECK-LABEL: func.func @scatter_after_scan
+// CHECK: seqfuse.scan
+// CHECK-NOT: seqfuse.not_fused
+// CHECK: seqfuse.scatter
+// CHECK: } {at = "a.cpp:5", seqfuse.not_fused = "a last-writer-wins scatter runs as its own pass: {{.*}}", seqfuse.not_fused_after = "scan at a.cpp:4"}
+// CHECK: seqfuse.map
+// CHECK-NOT: seqfuse.not_fused
+// CHECK: return
+func.func @scatter_after_scan(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %idx: memref<?xi64> {seqfuse.dims = ["n#0"]}, %c: memref<?xf32> {seqfuse.dims = ["n#0"]}, %t: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  %m = memref.dim %t, %c0 : memref<?xf32>
+  %zero = arith.constant 0.0 : f32
+  %r = seqfuse.scan %c0 to %n init(%zero : f32) element {
+  ^bb0(%i: index):
+    %e = memref.load %v[%i] : memref<?xf32>
+    seqfuse.yield %e : f32
+  } combiner {
+  ^bb0(%p: f32, %q: f32):
+    %s = arith.addf %p, %q : f32
+    seqfuse.yield %s : f32
+  } body {
+  ^bb0(%i: index, %acc: f32):
+    memref.store %acc, %c[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:4", identity = [-0.0 : f32], kind = [#seqfuse.fold<add>]} -> f32
+  seqfuse.scatter %c0 to %n into %t : memref<?xf32> element {
+  ^bb0(%i: index):
+    %j = memref.load %idx[%i] : memref<?xi64>
+    %x = memref.load %c[%i] : memref<?xf32>
+    %ji = arith.index_cast %j : i64 to index
+    seqfuse.yield %ji, %x : index, f32
+  } {at = "a.cpp:5"}
+  seqfuse.map %c0 to %m {
+  ^bb0(%i: index):
+    %x = memref.load %t[%i] : memref<?xf32>
+    memref.store %x, %c[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:6"}
+  return
+}
+
+// -----
+
+// Two maps that could fuse, but a kept loop between them writes what the
+// second reads: the second cannot move up, and its remark names the kept loop.
+// CHECK-LABEL: func.func @blocked_between
+// CHECK: seqfuse.sequential
+// CHECK: seqfuse.map
+// CHECK: } {at = "a.cpp:9", seqfuse.not_fused = "the sequential at a.cpp:8 between them touches memory the second does, or can raise, so the second cannot move up to the first", seqfuse.not_fused_after = "map at a.cpp:7"}
+func.func @blocked_between(%v: memref<?xf32> {seqfuse.dims = ["n#0"]}, %a: memref<?xf32> {seqfuse.dims = ["n#0"]}, %b: memref<?xf32> {seqfuse.dims = ["n#0"]}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %v, %c0 : memref<?xf32>
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %v[%i] : memref<?xf32>
+    memref.store %x, %a[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:7"}
+  seqfuse.sequential {
+    %x = memref.load %v[%c0] : memref<?xf32>
+    memref.store %x, %b[%c0] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:8", reason = "x"}
+  seqfuse.map %c0 to %n {
+  ^bb0(%i: index):
+    %x = memref.load %b[%i] : memref<?xf32>
+    memref.store %x, %v[%i] : memref<?xf32>
+    seqfuse.yield
+  } {at = "a.cpp:9"}
   return
 }

@@ -24,6 +24,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -375,6 +376,53 @@ TEST(ParallelScatters, AStrictFloatScatterRunsInParallel) {
                     HasSubstr("owner-computes"), Not(HasSubstr("reassociated"))));
   // differential() runs an unchecked strictFP kernel too, bit for bit.
   differential(p, optionsFor(families()[6], 2));
+}
+
+TEST(ParallelScatters, AScatterAfterAScanRunsAsItsOwnPassAndTheReportSaysWhy) {
+  // map -> scan -> scatter: the map and the scan fuse; the scatter stays its
+  // own pass (its copies read only the indices, the values once at the
+  // merge), and the report says so at the scatter's line.
+  Program p("chain");
+  auto n = p.dim("n");
+  auto v = p.input<float>("v", {n});
+  auto idx = p.input<int64_t>("idx", {n});
+  auto y = p.output<float>("y", {n});
+  auto c = p.output<float>("c", {n});
+  auto t = p.inout<float>("t");
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, n, [&](Var i) { y[i] = 0.5f * v[i] + 1.0f; });
+  loop(0, n, [&](Var i) {
+    acc += y[i];
+    c[i] = acc;
+  });
+  loop(0, n, [&](Var i) { t[idx[i]] = c[i]; });
+  Kernel k = compile(p);
+  std::vector<Remark> r = k.report();
+  auto line = [&](const char *pattern) {
+    auto it = std::find_if(r.begin(), r.end(),
+                           [&](const Remark &x) { return x.pattern == pattern; });
+    return it == r.end() ? Remark{} : *it;
+  };
+  EXPECT_THAT(line("fused").detail, HasSubstr("run as one scan loop")) << k.reportText();
+  Remark apart = line("not fused");
+  EXPECT_EQ(apart.location, line("scatter").location) << k.reportText();
+  EXPECT_THAT(apart.detail,
+              ::testing::MatchesRegex(
+                  "scatter runs as its own loop after the map at .*:[0-9]+ \\+ scan at "
+                  ".*:[0-9]+: a last-writer-wins scatter runs as its own pass: .*"))
+      << k.reportText();
+  for (int threads : kThreadCounts) {
+    SCOPED_TRACE(std::to_string(threads) + " threads");
+    GenOptions o;
+    o.sizes = {0, 1, 2, 3, 63, 64, 65, 1000, 4097};
+    o.trials = 12;
+    o.numThreads = threads;
+    o.parallelChunk = kSmallChunk;
+    o.floatLo = -0.5;
+    o.floatHi = 0.5;
+    o.indexInto["idx"] = {"t", threads == 7 ? 1 : 0}; // out of range too
+    differential(p, o);
+  }
 }
 
 } // namespace

@@ -100,11 +100,19 @@ TEST(Patterns, InclusiveAndExclusiveScans) {
   });
   Kernel k = compile(p);
   std::vector<Remark> r = k.report();
-  ASSERT_EQ(r.size(), 2u) << k.reportText();
+  ASSERT_EQ(r.size(), 3u) << k.reportText();
   EXPECT_EQ(r[0].pattern, "scan");
   EXPECT_THAT(r[0].detail, HasSubstr("inclusive, operator add, identity -0"));
   EXPECT_EQ(r[1].pattern, "scan");
   EXPECT_THAT(r[1].detail, HasSubstr("exclusive, operator add, identity 0"));
+  // One loop cannot be both (the fused op has one inclusive flag): the
+  // second runs on its own, and the report says why, at its line.
+  EXPECT_EQ(r[2].pattern, "not fused");
+  EXPECT_EQ(r[2].location, r[1].location);
+  EXPECT_THAT(r[2].detail,
+              ::testing::MatchesRegex("scan runs as its own loop after the scan at "
+                                      ".*PatternTest.cpp:[0-9]+: one scan is inclusive, "
+                                      "the other exclusive"));
   EXPECT_EQ(differential(p), 0);
 }
 

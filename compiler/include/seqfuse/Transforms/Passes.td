@@ -467,7 +467,11 @@ def FusePatternsPass : Pass<"seqfuse-fuse-patterns"> {
     reduce and a scan) gives one fold with both accumulators; where either
     has a `step`, the fused step applies each one's step (or combiner).
     Scatters and histograms do not fuse; they write anywhere in their
-    target, so nothing touching it commutes with them either. Loop distribution splits a loop into
+    target, so nothing touching it commutes with them either. After the
+    fixpoint, a pattern op right after another over the same range that
+    did not fuse with it gets `seqfuse.not_fused_after` (the other op, as
+    "scan at f.cpp:14") and `seqfuse.not_fused` (why), which the report
+    turns into a `not fused` remark. Loop distribution splits a loop into
     the fewest groups that each have a pattern; this pass puts back together
     the groups that run as one parallel loop.
   }];

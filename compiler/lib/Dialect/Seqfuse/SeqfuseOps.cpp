@@ -61,6 +61,8 @@ constexpr DeclaredAttr kDeclared[] = {
     {kCheckedAttr, AttrShape::Unit},
     {kBytesBeforeAttr, AttrShape::Integer},
     {kBytesAfterAttr, AttrShape::Integer},
+    {kNotFusedAfterAttr, AttrShape::String},
+    {kNotFusedAttr, AttrShape::String},
     {kLoweredFuncAttr, AttrShape::Unit},
 };
 

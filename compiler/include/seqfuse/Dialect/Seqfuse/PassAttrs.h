@@ -37,6 +37,11 @@ inline constexpr const char *kAlgorithmsAttr = "seqfuse.algorithms";
 /// (each element of an array counted once per loop), for the report.
 inline constexpr const char *kBytesBeforeAttr = "seqfuse.bytes_before";
 inline constexpr const char *kBytesAfterAttr = "seqfuse.bytes_after";
+/// On a pattern op that runs as its own loop right after another over the
+/// same range (seqfuse-fuse-patterns): that op ("scan at f.cpp:14", or a
+/// fused op's list), and why the two were not fused, for the report.
+inline constexpr const char *kNotFusedAfterAttr = "seqfuse.not_fused_after";
+inline constexpr const char *kNotFusedAttr = "seqfuse.not_fused";
 /// Func attribute marking a kernel whose checks are inserted.
 inline constexpr const char *kCheckedAttr = "seqfuse.checked";
 
