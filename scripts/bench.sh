@@ -87,6 +87,12 @@ for lg in sizes:
     print(f"                     2^{lg:<3d} |          {ratio(exact(f'BM_PlainCumsum/{lg}'), one)} |"
           f"          {ratio(exact(f'BM_PlainCumsum/{lg}'), allt)}  {ratio(exact(f'BM_MemcpyBytes/{lg}'), allt)}"
           f"           {ratio(exact(f'BM_InclusiveScan/{lg}'), allt)}        {ratio(exact(f'BM_TorchCumsum/{lg}'), allt)}")
+# The other ceiling: memcpy split over every hardware thread (one core
+# nearly saturates memory here, so it is close to the one-thread copy).
+for lg in (22, 24):
+    x = exact(f"BM_SeqfuseCumsum/{lg}/0"); m = exact(f"BM_MemcpyThreads/{lg}")
+    if None not in (x, m):
+        print(f"sum scan f32 2^{lg}: {ratio(m, x)} memcpy of the same bytes on every thread")
 print("affine s = a*s + b f32 (12 B/elem): n | 1 thread: vs loop | all threads: vs loop  vs memcpy  vs torch")
 for lg in sizes:
     one = exact(f"BM_SeqfuseAffine/{lg}/1"); allt = exact(f"BM_SeqfuseAffine/{lg}/0")
