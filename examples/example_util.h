@@ -9,11 +9,18 @@
 #include <string>
 #include <vector>
 
-/// `--target=interpreter` runs the reference interpreter instead of the JIT.
+/// `--target=interpreter` runs the reference interpreter instead of the JIT,
+/// `--target=gpu` an NVIDIA GPU, `--target=gpu-sim` the GPU kernels on the
+/// CPU.
 inline seqfuse::Target targetFromArgs(int argc, char **argv) {
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--target=interpreter") == 0)
       return seqfuse::Target::interpreter();
+    if (std::strcmp(argv[i], "--target=gpu") == 0)
+      return seqfuse::Target::gpu();
+    if (std::strcmp(argv[i], "--target=gpu-sim") == 0)
+      return seqfuse::Target::gpuSim();
+  }
   return seqfuse::Target::cpu();
 }
 

@@ -18,6 +18,7 @@
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -33,7 +34,8 @@ void seqfuse::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<SeqfuseDialect>();
   registry.insert<mlir::cf::ControlFlowDialect, mlir::LLVM::LLVMDialect,
                   mlir::index::IndexDialect, mlir::ub::UBDialect,
-                  mlir::omp::OpenMPDialect, mlir::vector::VectorDialect>();
+                  mlir::omp::OpenMPDialect, mlir::vector::VectorDialect,
+                  mlir::gpu::GPUDialect>();
   mlir::arith::registerConvertArithToLLVMInterface(registry);
   mlir::cf::registerConvertControlFlowToLLVMInterface(registry);
   mlir::registerConvertFuncToLLVMInterface(registry);
@@ -46,4 +48,5 @@ void seqfuse::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   mlir::registerOpenMPDialectTranslation(registry);
+  registerGPUDialects(registry);
 }

@@ -14,6 +14,7 @@
 
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Pipelines/Report.h"
+#include "seqfuse/runtime/Checks.h"
 #include "seqfuse/runtime/Kernel.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -73,6 +74,26 @@ public:
 const Backend &backendFor(Target target);
 const Backend &cpuBackend();
 const Backend &interpreterBackend();
+const Backend &gpuBackend();
+const Backend &gpuSimBackend();
+
+/// The check sites seqfuse-insert-runtime-checks recorded on `m`: site k
+/// is what a failure with site k reports.
+std::vector<CheckSite> readSites(mlir::ModuleOp m);
+
+/// The threads of one call's parallel loops (OpenMP): Options::numThreads,
+/// else $SEQFUSE_NUM_THREADS, else every hardware thread. Set for the call
+/// only: the caller's own OpenMP setting is restored after.
+class ThreadCount {
+public:
+  explicit ThreadCount(int requested);
+  ~ThreadCount();
+  ThreadCount(const ThreadCount &) = delete;
+  ThreadCount &operator=(const ThreadCount &) = delete;
+
+private:
+  int saved = 0;
+};
 
 /// Runs the passes `build` adds on `m`; a failure, with every diagnostic
 /// and its location, throws CompileError naming the stage `what`.

@@ -27,48 +27,6 @@ extern "C" void omp_set_num_threads(int);
 
 namespace {
 
-/// The check sites InsertRuntimeChecks recorded on the module: site k is
-/// what a failure with site k reports.
-std::vector<CheckSite> readSites(mlir::ModuleOp m) {
-  std::vector<CheckSite> out;
-  auto arr = m->getAttrOfType<mlir::ArrayAttr>(kCheckSitesAttr);
-  if (!arr)
-    return out;
-  for (mlir::Attribute a : arr) {
-    auto d = mlir::cast<mlir::DictionaryAttr>(a);
-    CheckSite s;
-    s.kind = d.getAs<mlir::StringAttr>("kind").getValue().str();
-    s.tensor = d.getAs<mlir::StringAttr>("tensor").getValue().str();
-    s.dim = d.getAs<mlir::IntegerAttr>("dim").getInt();
-    s.file = d.getAs<mlir::StringAttr>("file").getValue().str();
-    s.line = d.getAs<mlir::IntegerAttr>("line").getInt();
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-/// The threads of this call's parallel loops: Options::numThreads, else
-/// $SEQFUSE_NUM_THREADS, else every hardware thread (libomp's default). Set
-/// for the call only: the caller's own OpenMP setting is restored after.
-struct ThreadCount {
-  int saved = 0;
-  explicit ThreadCount(int requested) {
-    static const int fromEnv = [] {
-      const char *e = std::getenv("SEQFUSE_NUM_THREADS");
-      return e ? std::atoi(e) : 0;
-    }();
-    int n = requested > 0 ? requested : fromEnv;
-    if (n > 0) {
-      saved = omp_get_max_threads();
-      omp_set_num_threads(n);
-    }
-  }
-  ~ThreadCount() {
-    if (saved > 0)
-      omp_set_num_threads(saved);
-  }
-};
-
 class CPUExecutable final : public Executable {
 public:
   mlir::OwningOpRef<mlir::ModuleOp> llvmModule; // the LLVM dialect, for llvm-ir and asm
@@ -78,11 +36,7 @@ public:
 
   void call(std::span<const Arg> args) const override;
   std::optional<std::string> stageText(Stage s) const override {
-    if (s == Stage::LLVMIR)
-      return emitLLVMIR(llvmModule.get(), optLevel);
-    if (s == Stage::Assembly)
-      return emitAssembly(llvmModule.get(), optLevel);
-    return std::nullopt;
+    return jitStageText(llvmModule.get(), optLevel, s);
   }
 };
 
@@ -162,6 +116,41 @@ public:
 };
 
 } // namespace
+
+std::vector<CheckSite> seqfuse::detail::readSites(mlir::ModuleOp m) {
+  std::vector<CheckSite> out;
+  auto arr = m->getAttrOfType<mlir::ArrayAttr>(kCheckSitesAttr);
+  if (!arr)
+    return out;
+  for (mlir::Attribute a : arr) {
+    auto d = mlir::cast<mlir::DictionaryAttr>(a);
+    CheckSite s;
+    s.kind = d.getAs<mlir::StringAttr>("kind").getValue().str();
+    s.tensor = d.getAs<mlir::StringAttr>("tensor").getValue().str();
+    s.dim = d.getAs<mlir::IntegerAttr>("dim").getInt();
+    s.file = d.getAs<mlir::StringAttr>("file").getValue().str();
+    s.line = d.getAs<mlir::IntegerAttr>("line").getInt();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+seqfuse::detail::ThreadCount::ThreadCount(int requested) {
+  static const int fromEnv = [] {
+    const char *e = std::getenv("SEQFUSE_NUM_THREADS");
+    return e ? std::atoi(e) : 0;
+  }();
+  int n = requested > 0 ? requested : fromEnv;
+  if (n > 0) {
+    saved = omp_get_max_threads();
+    omp_set_num_threads(n);
+  }
+}
+
+seqfuse::detail::ThreadCount::~ThreadCount() {
+  if (saved > 0)
+    omp_set_num_threads(saved);
+}
 
 const Backend &seqfuse::detail::cpuBackend() {
   static const CPUBackend b;

@@ -101,14 +101,28 @@ std::unique_ptr<JitModule> seqfuse::detail::jitCompile(mlir::ModuleOp llvmModule
       add(name, addr);
     return map;
   });
-  auto fn = (*engine)->lookupPacked(fnName);
+  auto jit = std::make_unique<JitModule>();
+  jit->engine = std::move(*engine);
+  if (!fnName.empty())
+    jit->packed = jit->lookup(fnName);
+  return jit;
+}
+
+void (*JitModule::lookup(const std::string &fnName) const)(void **) {
+  auto fn = engine->lookupPacked(fnName);
   if (!fn)
     throw CompileError("seqfuse: JIT lookup of '" + fnName +
                        "' failed: " + errorText(fn.takeError()));
-  auto jit = std::make_unique<JitModule>();
-  jit->packed = *fn;
-  jit->engine = std::move(*engine);
-  return jit;
+  return *fn;
+}
+
+std::optional<std::string> seqfuse::detail::jitStageText(mlir::ModuleOp m, int optLevel,
+                                                         Stage s) {
+  if (s == Stage::LLVMIR)
+    return emitLLVMIR(m, optLevel);
+  if (s == Stage::Assembly)
+    return emitAssembly(m, optLevel);
+  return std::nullopt;
 }
 
 std::string seqfuse::detail::emitLLVMIR(mlir::ModuleOp m, int optLevel) {

@@ -7,9 +7,12 @@
 #ifndef SEQFUSE_RUNTIME_LIB_JIT_H
 #define SEQFUSE_RUNTIME_LIB_JIT_H
 
+#include "seqfuse/runtime/Kernel.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -24,12 +27,18 @@ struct JitModule {
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*packed)(void **) = nullptr;
   ~JitModule();
+  /// The packed wrapper of another function of the module. Throws
+  /// CompileError.
+  void (*lookup(const std::string &fnName) const)(void **);
 };
 
-/// JIT-compiles an LLVM-dialect module and looks up `fnName`. Throws
-/// CompileError.
+/// JIT-compiles an LLVM-dialect module and looks up `fnName` (none when
+/// empty). Throws CompileError.
 std::unique_ptr<JitModule> jitCompile(mlir::ModuleOp llvmModule,
                                       const std::string &fnName, int optLevel);
+
+/// The llvm-ir and asm stages of a JIT-compiled module; nullopt for others.
+std::optional<std::string> jitStageText(mlir::ModuleOp llvmModule, int optLevel, Stage s);
 
 /// LLVM IR after the optimisation pipeline the JIT runs.
 std::string emitLLVMIR(mlir::ModuleOp llvmModule, int optLevel);

@@ -41,8 +41,19 @@ using namespace seqfuse::ast;
 //===----------------------------------------------------------------------===//
 
 static constexpr Stage kStages[] = {
+    Stage::Program,   Stage::Loop,   Stage::Pattern, Stage::Fused,  Stage::Checked,
+    Stage::Canonical, Stage::CF,     Stage::LLVM,    Stage::LLVMIR, Stage::Assembly,
+    Stage::GPU,       Stage::GPUSim, Stage::NVVM,    Stage::PTX};
+static constexpr Stage kCPUStages[] = {
     Stage::Program,   Stage::Loop, Stage::Pattern, Stage::Fused,  Stage::Checked,
     Stage::Canonical, Stage::CF,   Stage::LLVM,    Stage::LLVMIR, Stage::Assembly};
+static constexpr Stage kInterpreterStages[] = {Stage::Program, Stage::Loop};
+static constexpr Stage kGPUStages[] = {Stage::Program, Stage::Loop, Stage::Pattern,
+                                       Stage::Fused,   Stage::GPU,  Stage::NVVM,
+                                       Stage::PTX};
+static constexpr Stage kGPUSimStages[] = {
+    Stage::Program, Stage::Loop, Stage::Pattern, Stage::Fused,  Stage::GPU,
+    Stage::GPUSim,  Stage::CF,   Stage::LLVM,    Stage::LLVMIR, Stage::Assembly};
 
 std::string_view seqfuse::stageName(Stage s) {
   switch (s) {
@@ -66,11 +77,33 @@ std::string_view seqfuse::stageName(Stage s) {
     return "llvm-ir";
   case Stage::Assembly:
     return "asm";
+  case Stage::GPU:
+    return "gpu";
+  case Stage::GPUSim:
+    return "gpu-sim";
+  case Stage::NVVM:
+    return "nvvm";
+  case Stage::PTX:
+    return "ptx";
   }
   return "?";
 }
 
 std::span<const Stage> seqfuse::allStages() { return kStages; }
+
+std::span<const Stage> seqfuse::stagesOf(Target target) {
+  switch (target.kind) {
+  case Target::Kind::CPU:
+    return kCPUStages;
+  case Target::Kind::Interpreter:
+    return kInterpreterStages;
+  case Target::Kind::GPU:
+    return kGPUStages;
+  case Target::Kind::GPUSim:
+    return kGPUSimStages;
+  }
+  return kInterpreterStages;
+}
 
 static std::string_view stageExtension(Stage s) {
   switch (s) {
@@ -80,6 +113,8 @@ static std::string_view stageExtension(Stage s) {
     return "ll";
   case Stage::Assembly:
     return "s";
+  case Stage::PTX:
+    return "ptx";
   default:
     return "mlir";
   }
@@ -95,7 +130,7 @@ std::string Arg::describe() const {
   std::string s = std::string(dtypeName(type_)) + "[";
   for (int d = 0; d < rank_; ++d)
     s += (d ? ", " : "") + std::to_string(shape_[d]);
-  return s + "]";
+  return s + "]" + (device_ ? " in GPU memory" : "");
 }
 
 //===----------------------------------------------------------------------===//
@@ -213,6 +248,10 @@ void KernelImpl::validate(std::span<const Arg> actual) const {
         }
       }
     }
+    if (x.inDeviceMemory() && target.kind != Target::Kind::GPU)
+      fail(i, "got " + x.describe() + ", but the " + std::string(target.name()) +
+                  " target reads host memory (copy it to the host, or compile for "
+                  "Target::gpu())");
     if (elems > 0 && !x.data())
       fail(i, "null data pointer for " + x.describe());
     if (a.access != Access::In && x.isConst())
@@ -301,6 +340,10 @@ const detail::Backend &detail::backendFor(Target target) {
     return cpuBackend();
   case Target::Kind::Interpreter:
     return interpreterBackend();
+  case Target::Kind::GPU:
+    return gpuBackend();
+  case Target::Kind::GPUSim:
+    return gpuSimBackend();
   }
   throw CompileError("seqfuse: no backend for target '" + std::string(target.name()) +
                      "'");
@@ -310,15 +353,40 @@ namespace {
 
 /// The pipeline's configuration for the public options: every option, or
 /// this does not compile.
+/// A testing knob's integer value(s): "a" or "axb" or "axbxc", each >= 1.
+std::vector<int64_t> knob(const char *name, const char *value, size_t most) {
+  std::vector<int64_t> out;
+  const char *p = value;
+  while (true) {
+    char *end = nullptr;
+    long long v = std::strtoll(p, &end, 10);
+    if (end == p || v < 1 || v > (1LL << 40))
+      break;
+    out.push_back(v);
+    if (*end == '\0' && out.size() <= most)
+      return out;
+    if (*end != 'x')
+      break;
+    p = end + 1;
+  }
+  throw std::invalid_argument(std::string("seqfuse: ") + name +
+                              " must be positive integers separated by 'x' (at most " +
+                              std::to_string(most) + "), got '" + value + "'");
+}
+
+/// The pipeline's configuration for the public options: every option, or
+/// this does not compile.
 PipelineConfig configOf(const Options &o) {
-  const auto &[checked, optLevel, strictFP, numThreads] = o;
+  const auto &[checked, optLevel, strictFP, numThreads, gpuChip, gpuFeatures] = o;
   PipelineConfig c;
   c.checked = checked;
   c.strictFP = strictFP;
   c.optLevel = optLevel;
   c.numThreads = numThreads;
-  // A testing knob, read at every compile (and part of the cache key):
-  // smaller chunks make small inputs cross chunk and group boundaries.
+  c.gpuChip = gpuChip;
+  c.gpuFeatures = gpuFeatures;
+  // Testing knobs, read at every compile (and part of the cache key):
+  // smaller chunks and tiles make small inputs cross their boundaries.
   if (const char *e = std::getenv("SEQFUSE_PARALLEL_CHUNK")) {
     char *end = nullptr;
     long long v = std::strtoll(e, &end, 10);
@@ -329,6 +397,22 @@ PipelineConfig configOf(const Options &o) {
           e + "'");
     c.parallelChunk = v;
   }
+  // SEQFUSE_GPU_TILE=<threads>x<items>[x<map items>]: threads a multiple of
+  // 32 (up to 1024).
+  if (const char *e = std::getenv("SEQFUSE_GPU_TILE")) {
+    std::vector<int64_t> t = knob("SEQFUSE_GPU_TILE", e, 3);
+    if (t.size() < 2 || t[0] % 32 != 0 || t[0] > 1024)
+      throw std::invalid_argument(
+          std::string("seqfuse: SEQFUSE_GPU_TILE must be "
+                      "<threads>x<items>[x<map items>] with "
+                      "threads a multiple of 32 up to 1024, got '") +
+          e + "'");
+    c.gpuThreads = t[0];
+    c.gpuItems = t[1];
+    c.gpuMapItems = t.size() > 2 ? t[2] : 0;
+  }
+  if (const char *e = std::getenv("SEQFUSE_GPU_LOOKBACK_STRESS"))
+    c.gpuLookbackStress = std::string_view(e) == "1";
   return c;
 }
 
@@ -420,7 +504,7 @@ void dumpIfRequested(const Kernel &k) {
   std::string_view v(env);
   bool toStderr = v == "1";
   int n = 0;
-  for (Stage s : allStages()) {
+  for (Stage s : stagesOf(k.target())) {
     std::string text = k.ir(s);
     if (toStderr) {
       std::cerr << "// ----- seqfuse " << k.impl()->name << ": stage '" << stageName(s)
@@ -516,6 +600,10 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
     throw CompileError("seqfuse: Options::numThreads must be 0 (the default) or 1..4096, "
                        "got " +
                        std::to_string(options.numThreads));
+  if (target.kind == Target::Kind::GPU)
+    if (std::string why = validateGPUTarget(options.gpuChip, options.gpuFeatures);
+        !why.empty())
+      throw CompileError(why);
   const ProgramData &p = program.data();
   std::string key = p.fingerprint();
   key += "|target=";

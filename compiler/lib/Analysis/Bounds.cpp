@@ -9,6 +9,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using seqfuse::constIndex;
@@ -27,8 +28,11 @@ std::optional<std::string> dimName(Value memref, int64_t d) {
   auto arg = dyn_cast<BlockArgument>(memref);
   if (!arg)
     return std::nullopt;
-  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  if (!fn)
+  // The kernel function, or a GPU kernel made from it (which keeps its
+  // arguments' attributes).
+  auto fn = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  if (!fn || !arg.getOwner()->isEntryBlock() ||
+      arg.getArgNumber() >= fn.getNumArguments())
     return std::nullopt;
   auto dims =
       fn.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), seqfuse::attrs::kArgDims);
@@ -245,7 +249,8 @@ bool seqfuse::mayFault(Operation *op) {
 
 std::string seqfuse::tensorName(Value memref) {
   if (auto arg = dyn_cast<BlockArgument>(memref))
-    if (auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+    if (auto fn = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp());
+        fn && arg.getOwner()->isEntryBlock() && arg.getArgNumber() < fn.getNumArguments())
       if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), attrs::kArgName))
         return n.getValue().str();
   return "<memref>";

@@ -796,35 +796,6 @@ SmallVector<Value> parallelFold(OpBuilder &b, FoldOp op, Region *body, bool incl
   return out;
 }
 
-/// Why `op` runs as its loop only, or "" when it may run in parallel
-/// (`inOrder`: in a form that keeps the loop's order of every float
-/// operation, so strict_fp does not forbid it).
-std::string sequentialOnly(Operation *op, bool inOrder = false) {
-  auto fp = op->getAttrOfType<FloatPolicyAttr>("fp");
-  if (fp && fp.getValue() == FloatPolicy::Strict && !inOrder)
-    return "its floats keep the loop's order (strict_fp)";
-  // The summaries evaluate elements before any body runs. An inclusive scan
-  // does so too (an element may read its own slot before its body writes
-  // it); an exclusive one runs the body first, so an element that reads what
-  // a body writes would see another value.
-  if (auto scan = dyn_cast<ScanOp>(op); scan && !scan.getInclusive()) {
-    llvm::SmallPtrSet<Value, 4> written;
-    scan.getBody().walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
-    std::string read;
-    scan.getElement().walk([&](memref::LoadOp l) {
-      if (written.contains(l.getMemRef()))
-        read = tensorName(l.getMemRef());
-    });
-    if (!read.empty())
-      return "its element reads " + read + ", which its body writes first";
-  }
-  for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
-    if (isa<PatternOp>(p))
-      return "it runs inside the " + p->getName().stripDialect().str() +
-             " around it, which is the parallel loop";
-  return "";
-}
-
 /// Tags a parallel form and the subi its trip count comes from
 /// (kLoweredTripAttr) with the same number, unique in the module.
 void tagTrip(Operation *span, Operation *branch, const Schedule &s) {
@@ -844,7 +815,7 @@ void lowerFold(FoldOp op, Region *body, bool inclusive, const Schedule *parallel
   SmallVector<bool> live = liveSlots(op);
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
   Value revBase = reverseBase(b, loc, lb, ub, op.getReverse());
-  std::string why = parallel ? sequentialOnly(op) : "";
+  std::string why = parallel ? whyNotParallel(op) : "";
   auto at = op->template getAttrOfType<StringAttr>("at");
   std::string where = at ? at.getValue().str() : fileLine(loc);
   StringRef pattern = isa<ScanOp>(op) ? "scan" : "reduce";
@@ -1370,7 +1341,7 @@ void lowerScatter(ScatterOp op, Region *combiner, const Schedule *parallel) {
   auto at = op->template getAttrOfType<StringAttr>("at");
   std::string where = at ? at.getValue().str() : fileLine(loc);
   // A last writer rounds nothing: strict_fp does not keep a scatter's order.
-  std::string why = parallel ? sequentialOnly(op, /*inOrder=*/!combiner) : "";
+  std::string why = parallel ? whyNotParallel(op, /*inOrder=*/!combiner) : "";
   auto tt = cast<MemRefType>(target.getType());
   Type et = tt.getElementType();
   TypedAttr identity = combiner ? combinerIdentity(*combiner, et) : TypedAttr();

@@ -130,6 +130,35 @@ std::string loops::statementLocation(Operation *op) {
   return at ? at.getValue().str() : fileLine(op->getLoc());
 }
 
+/// Why `op` runs as its loop only, or "" when it may run in parallel
+/// (`inOrder`: in a form that keeps the loop's order of every float
+/// operation, so strict_fp does not forbid it).
+std::string loops::whyNotParallel(Operation *op, bool inOrder) {
+  auto fp = op->getAttrOfType<FloatPolicyAttr>("fp");
+  if (fp && fp.getValue() == FloatPolicy::Strict && !inOrder)
+    return "its floats keep the loop's order (strict_fp)";
+  // The summaries evaluate elements before any body runs. An inclusive scan
+  // does so too (an element may read its own slot before its body writes
+  // it); an exclusive one runs the body first, so an element that reads what
+  // a body writes would see another value.
+  if (auto scan = dyn_cast<ScanOp>(op); scan && !scan.getInclusive()) {
+    llvm::SmallPtrSet<Value, 4> written;
+    scan.getBody().walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
+    std::string read;
+    scan.getElement().walk([&](memref::LoadOp l) {
+      if (written.contains(l.getMemRef()))
+        read = tensorName(l.getMemRef());
+    });
+    if (!read.empty())
+      return "its element reads " + read + ", which its body writes first";
+  }
+  for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
+    if (isa<PatternOp>(p))
+      return "it runs inside the " + p->getName().stripDialect().str() +
+             " around it, which is the parallel loop";
+  return "";
+}
+
 LogicalResult loops::lowerToLoop(Operation *op) {
   OpBuilder b(op);
   if (auto seq = dyn_cast<SequentialOp>(op)) {

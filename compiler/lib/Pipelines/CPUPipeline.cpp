@@ -97,10 +97,15 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 }
 
 std::string seqfuse::PipelineConfig::key() const {
-  const auto &[checked, strictFP, optLevel, numThreads, parallelChunk] = *this;
+  const auto &[checked, strictFP, optLevel, numThreads, parallelChunk, gpuThreads,
+               gpuItems, gpuMapItems, gpuLookbackStress, gpuChip, gpuFeatures] = *this;
   return "checked=" + std::to_string(checked) + "|strict_fp=" + std::to_string(strictFP) +
          "|O=" + std::to_string(optLevel) + "|threads=" + std::to_string(numThreads) +
-         "|chunk=" + std::to_string(parallelChunk);
+         "|chunk=" + std::to_string(parallelChunk) +
+         "|gpu_tile=" + std::to_string(gpuThreads) + "x" + std::to_string(gpuItems) +
+         "x" + std::to_string(gpuMapItems) +
+         "|gpu_stress=" + std::to_string(gpuLookbackStress) + "|gpu=" + gpuChip + "," +
+         gpuFeatures;
 }
 
 llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {
@@ -138,4 +143,5 @@ void seqfuse::registerPipelines() {
 void seqfuse::registerAllPasses() {
   registerSeqfusePasses();
   registerPipelines();
+  registerGPUPipelines();
 }

@@ -13,6 +13,7 @@
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 
@@ -37,12 +38,21 @@ struct InsertRuntimeChecks
     sites.clear();
     if (auto existing = module->getAttrOfType<ArrayAttr>(seqfuse::kCheckSitesAttr))
       sites.assign(existing.begin(), existing.end());
-    bool any = false;
-    for (auto fn : module.getOps<func::FuncOp>()) {
+    // Kernel functions, and the one-thread kernels of the GPU lowering (its
+    // other kernels only run code whose checks are known to pass).
+    SmallVector<std::pair<FunctionOpInterface, Operation *>>
+        fns; // (fn, its symbol table)
+    for (auto fn : module.getOps<func::FuncOp>())
+      fns.push_back({fn, module});
+    for (auto gm : module.getOps<gpu::GPUModuleOp>())
+      for (auto fn : gm.getOps<gpu::GPUFuncOp>())
+        if (fn->hasAttr(seqfuse::kSingleThreadAttr))
+          fns.push_back({fn, gm});
+    for (auto [fn, table] : fns) {
       if (fn.isExternal() || fn->hasAttr(seqfuse::kCheckedAttr))
         continue;
       SmallVector<Operation *> guarded;
-      fn.walk([&](Operation *op) {
+      fn->walk([&](Operation *op) {
         if (op->hasAttr(seqfuse::kInBoundsAttr)) // in range by construction
           return;
         if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
@@ -50,23 +60,26 @@ struct InsertRuntimeChecks
                 arith::CeilDivUIOp>(op))
           guarded.push_back(op);
       });
+      bool here = false;
       for (Operation *op : guarded)
-        any |= guard(op);
+        here |= guard(op);
+      if (here)
+        declareCallee(table);
       fn->setAttr(seqfuse::kCheckedAttr, UnitAttr::get(&getContext()));
     }
-    if (any)
-      declareCallee(module);
     if (!sites.empty())
       module->setAttr(seqfuse::kCheckSitesAttr, ArrayAttr::get(&getContext(), sites));
   }
 
-  void declareCallee(ModuleOp module) {
-    if (module.lookupSymbol(seqfuse::kCheckFailedFn))
+  /// Declares the check-failure handler in the symbol table `table` (the
+  /// module, or a gpu.module).
+  void declareCallee(Operation *table) {
+    if (SymbolTable::lookupSymbolIn(table, seqfuse::kCheckFailedFn))
       return;
-    OpBuilder b(module.getBodyRegion());
-    b.setInsertionPointToStart(module.getBody());
+    OpBuilder b(table->getContext());
+    b.setInsertionPointToStart(&table->getRegion(0).front());
     auto i64 = b.getI64Type();
-    auto fn = func::FuncOp::create(b, module.getLoc(), seqfuse::kCheckFailedFn,
+    auto fn = func::FuncOp::create(b, table->getLoc(), seqfuse::kCheckFailedFn,
                                    b.getFunctionType({i64, i64, i64}, {}));
     fn.setPrivate();
   }

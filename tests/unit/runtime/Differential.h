@@ -92,6 +92,13 @@ struct GenOptions {
   /// SEQFUSE_PARALLEL_CHUNK for the JIT kernels (0: the default, 16384):
   /// small chunks make small sizes run the parallel lowerings.
   int64_t parallelChunk = 0;
+  /// The target compared with the interpreter (cpu, gpu-sim, gpu).
+  Target target = Target::cpu();
+  /// SEQFUSE_GPU_TILE for GPU targets ("" : the defaults), e.g. "32x1x1":
+  /// small tiles make small sizes cross tiles.
+  std::string gpuTile;
+  /// SEQFUSE_GPU_LOOKBACK_STRESS for GPU targets.
+  bool lookbackStress = false;
 };
 
 struct Outcome {
@@ -319,6 +326,17 @@ inline Outcome runOn(const Kernel &k, std::vector<Buffer> bufs) {
   return out;
 }
 
+/// The outputs of one call, as bytes.
+inline std::vector<std::vector<unsigned char>> outputs(const Kernel &k,
+                                                       std::vector<Buffer> bufs) {
+  Outcome o = runOn(k, std::move(bufs));
+  EXPECT_FALSE(o.error) << *o.error;
+  std::vector<std::vector<unsigned char>> out;
+  for (Buffer &b : o.bufs)
+    out.push_back(b.bytes);
+  return out;
+}
+
 inline void expectSame(const Outcome &want, const Outcome &got, const ast::ProgramData &p,
                        const std::string &what, int trial,
                        const ReassociationBound *bound = nullptr) {
@@ -337,26 +355,43 @@ inline void expectSame(const Outcome &want, const Outcome &got, const ast::Progr
           << show(got.bufs[k]);
 }
 
-/// Sets SEQFUSE_PARALLEL_CHUNK for the compiles of one scope (0: leaves it).
-struct ParallelChunk {
+/// Sets an environment variable for the compiles of one scope (an empty
+/// value leaves it as it is).
+struct EnvScope {
+  std::string name;
   std::optional<std::string> saved;
   bool set = false;
-  explicit ParallelChunk(int64_t chunk) {
-    if (chunk <= 0)
+  EnvScope(const char *var, const std::string &value) : name(var) {
+    if (value.empty())
       return;
-    if (const char *e = std::getenv("SEQFUSE_PARALLEL_CHUNK"))
+    if (const char *e = std::getenv(var))
       saved = e;
-    setenv("SEQFUSE_PARALLEL_CHUNK", std::to_string(chunk).c_str(), 1);
+    setenv(var, value.c_str(), 1);
     set = true;
   }
-  ~ParallelChunk() {
+  EnvScope(const EnvScope &) = delete;
+  ~EnvScope() {
     if (!set)
       return;
     if (saved)
-      setenv("SEQFUSE_PARALLEL_CHUNK", saved->c_str(), 1);
+      setenv(name.c_str(), saved->c_str(), 1);
     else
-      unsetenv("SEQFUSE_PARALLEL_CHUNK");
+      unsetenv(name.c_str());
   }
+};
+
+/// Sets SEQFUSE_PARALLEL_CHUNK for the compiles of one scope (0: leaves it).
+struct ParallelChunk : EnvScope {
+  explicit ParallelChunk(int64_t chunk)
+      : EnvScope("SEQFUSE_PARALLEL_CHUNK", chunk > 0 ? std::to_string(chunk) : "") {}
+};
+
+/// The GPU testing knobs of `o` for the compiles of one scope.
+struct GPUKnobs {
+  EnvScope tile, stress;
+  explicit GPUKnobs(const GenOptions &o)
+      : tile("SEQFUSE_GPU_TILE", o.gpuTile),
+        stress("SEQFUSE_GPU_LOOKBACK_STRESS", o.lookbackStress ? "1" : "") {}
 };
 
 /// Runs `trials` random argument sets through the interpreter and the JIT
@@ -368,11 +403,13 @@ struct ParallelChunk {
 inline int differential(const Program &p, const GenOptions &o = {}) {
   Kernel interp = compile(p, Target::interpreter());
   ParallelChunk chunk(o.parallelChunk);
-  Kernel jit = compile(p, Target::cpu(), Options{.numThreads = o.numThreads});
+  GPUKnobs knobs(o);
+  Kernel jit = compile(p, o.target, Options{.numThreads = o.numThreads});
   Kernel fast =
-      compile(p, Target::cpu(),
+      compile(p, o.target,
               Options{.checked = false, .strictFP = true, .numThreads = o.numThreads});
   const bool loose = reassociates(jit);
+  const std::string name(o.target.name());
   // SEQFUSE_DIFF_TRIALS / SEQFUSE_DIFF_SEED: longer or other campaigns.
   int trials = o.trials;
   uint64_t seed = o.seed;
@@ -387,10 +424,10 @@ inline int differential(const Program &p, const GenOptions &o = {}) {
     Outcome want = runOn(interp, bufs);
     Outcome got = runOn(jit, bufs);
     ReassociationBound bound = ReassociationBound::of(want.bufs);
-    expectSame(want, got, p.data(), "jit", t, loose ? &bound : nullptr);
+    expectSame(want, got, p.data(), name, t, loose ? &bound : nullptr);
     if (!want.error) {
       Outcome got2 = runOn(fast, bufs);
-      expectSame(want, got2, p.data(), "jit-unchecked", t);
+      expectSame(want, got2, p.data(), name + "-unchecked", t);
     } else {
       ++errors;
     }

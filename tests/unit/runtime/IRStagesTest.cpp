@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace seqfuse;
@@ -84,7 +85,7 @@ TEST(IRStages, DumpToStderr) {
   Kernel k = runningSum("dumped_stderr");
   std::string err = ::testing::internal::GetCapturedStderr();
   unsetenv("SEQFUSE_DUMP_IR");
-  for (Stage s : allStages())
+  for (Stage s : stagesOf(Target::cpu()))
     EXPECT_THAT(err, HasSubstr("// ----- seqfuse dumped_stderr: stage '" +
                                std::string(stageName(s)) + "' -----"));
 }
@@ -95,18 +96,39 @@ TEST(IRStages, DumpToStderr) {
 
 namespace {
 
-// The pipeline owns the pass stages and their names; the public Stage list is
-// program, loop, the pipeline's stages in its order, then llvm-ir and asm.
-TEST(IRStages, PublicStagesAreThePipelinesStagesInOrder) {
-  std::vector<std::string> pub;
-  for (Stage s : allStages())
-    pub.emplace_back(stageName(s));
+// The pipeline owns the pass stages and their names; each target's public
+// Stage list is program, loop, its pipeline's stages in order, then what the
+// backend makes itself (llvm-ir and asm; ptx).
+std::vector<std::string> names(std::span<const Stage> stages) {
+  std::vector<std::string> out;
+  for (Stage s : stages)
+    out.emplace_back(stageName(s));
+  return out;
+}
+std::vector<std::string> pipeline(llvm::ArrayRef<seqfuse::PipelineStage> stages,
+                                  std::vector<std::string> tail) {
   std::vector<std::string> want{"program", "loop"};
-  for (const seqfuse::PipelineStage &s : seqfuse::cpuStages())
+  for (const seqfuse::PipelineStage &s : stages)
     want.emplace_back(s.name);
-  want.emplace_back("llvm-ir");
-  want.emplace_back("asm");
-  EXPECT_EQ(pub, want);
+  want.insert(want.end(), tail.begin(), tail.end());
+  return want;
+}
+
+TEST(IRStages, PublicStagesAreThePipelinesStagesInOrder) {
+  EXPECT_EQ(names(stagesOf(Target::cpu())),
+            pipeline(seqfuse::cpuStages(), {"llvm-ir", "asm"}));
+  EXPECT_EQ(names(stagesOf(Target::gpu())), pipeline(seqfuse::gpuStages(), {"ptx"}));
+  EXPECT_EQ(names(stagesOf(Target::gpuSim())),
+            pipeline(seqfuse::gpuSimStages(), {"llvm-ir", "asm"}));
+  EXPECT_EQ(names(stagesOf(Target::interpreter())),
+            (std::vector<std::string>{"program", "loop"}));
+  // allStages() holds every target's stages, once each.
+  std::set<std::string> all;
+  for (Stage s : allStages())
+    EXPECT_TRUE(all.insert(std::string(stageName(s))).second) << stageName(s);
+  for (Target t : {Target::cpu(), Target::gpu(), Target::gpuSim(), Target::interpreter()})
+    for (Stage s : stagesOf(t))
+      EXPECT_TRUE(all.count(std::string(stageName(s)))) << stageName(s);
 }
 
 TEST(IRStages, EveryPipelineOptionIsInTheCacheKey) {
@@ -119,6 +141,15 @@ TEST(IRStages, EveryPipelineOptionIsInTheCacheKey) {
   EXPECT_NE(a.key(), b.key());
   b = a;
   b.optLevel = 1;
+  EXPECT_NE(a.key(), b.key());
+  b = a;
+  b.gpuThreads = 64;
+  EXPECT_NE(a.key(), b.key());
+  b = a;
+  b.gpuLookbackStress = true;
+  EXPECT_NE(a.key(), b.key());
+  b = a;
+  b.gpuChip = "sm_80";
   EXPECT_NE(a.key(), b.key());
 }
 

@@ -58,6 +58,14 @@ void scatterLoop(mlir::OpBuilder &b, PatternOp scatter, mlir::Value from);
 /// The user's file:line of `op` (its `at`, else its location), or "".
 std::string statementLocation(mlir::Operation *op);
 
+/// Why `op` may run only as its loop, whatever the target, or "" when a
+/// parallel form may run it: strict_fp floats (unless `inOrder`: a form
+/// that keeps the loop's order of every float operation), an exclusive scan
+/// whose element reads what its body writes (parallel forms evaluate
+/// elements before bodies), an op inside another pattern op (that one is
+/// the parallel loop).
+std::string whyNotParallel(mlir::Operation *op, bool inOrder = false);
+
 /// Replaces `op` (a pattern op or a seqfuse.sequential) by its exact loop.
 /// A map's loop is tagged for seqfuse-parallelize-maps and the report.
 /// Fails, with a diagnostic on the op, for an op it has no loop for.

@@ -39,7 +39,16 @@ struct PipelineConfig {
   /// Tests lower it (SEQFUSE_PARALLEL_CHUNK) to cross chunk boundaries at
   /// small sizes.
   int64_t parallelChunk = 0;
-  /// "checked=1|strict_fp=0|O=3|threads=0|chunk=0": every field, for the
+  /// GPU kernels: threads per block, elements per thread of a fold's tile,
+  /// iterations per thread of a map's tile (0: the defaults 256, 16, 4).
+  /// Tests shrink them (SEQFUSE_GPU_TILE) so small inputs cross tiles.
+  int64_t gpuThreads = 0, gpuItems = 0, gpuMapItems = 0;
+  /// Testing (SEQFUSE_GPU_LOOKBACK_STRESS): most tiles publish only their
+  /// aggregate, so every look-back walks over aggregates.
+  bool gpuLookbackStress = false;
+  /// The NVIDIA GPU the PTX is for (Options::gpuChip, gpuFeatures).
+  std::string gpuChip = "sm_90", gpuFeatures = "+ptx80";
+  /// "checked=1|strict_fp=0|O=3|threads=0|chunk=0|...": every field, for the
   /// kernel cache key.
   std::string key() const;
 };
@@ -80,14 +89,36 @@ void addCFStage(mlir::OpPassManager &pm);
 /// Stage "llvm": everything to the LLVM dialect.
 void addLLVMStage(mlir::OpPassManager &pm);
 
+/// The GPU target's pass stages after the shared ones: gpu (pattern ops as
+/// kernels and the host's launch sequence), nvvm (kernels in the NVVM
+/// dialect). PTX and cubin come from the backend (gpu-module-to-binary,
+/// ptxas).
+llvm::ArrayRef<PipelineStage> gpuStages();
+/// The GPU kernels run on the CPU (Target::gpuSim): gpu, gpu-sim (kernels
+/// as loops over blocks and threads), cf, llvm.
+llvm::ArrayRef<PipelineStage> gpuSimStages();
+/// Stage "gpu": seqfuse-lower-to-gpu, the checks of one-thread kernels,
+/// canonicalize + CSE.
+void addGPUStage(mlir::OpPassManager &pm, const PipelineConfig &config);
+/// The gpu.modules to PTX text: gpu-module-to-binary (format isa), in place.
+void addPTXPasses(mlir::OpPassManager &pm);
+/// "" when `chip` and `features` name a GPU and PTX version this LLVM can
+/// generate code for together (sm_70 and later, +ptxNN new enough for the
+/// chip), else why not. (A bad pair aborts LLVM, so it is checked first.)
+std::string validateGPUTarget(const std::string &chip, const std::string &features);
+
 /// All CPU stages in order.
 void buildCPUPipeline(mlir::OpPassManager &pm, const CPUPipelineOptions &options);
 
-/// Registers `seqfuse-cpu-pipeline` with the global pass-pipeline registry.
+/// Registers `seqfuse-cpu-pipeline`, `seqfuse-gpu-pipeline` and
+/// `seqfuse-gpu-sim-pipeline` with the global pass-pipeline registry.
 void registerPipelines();
 
 /// Every dialect, interface and translation seqfuse's pipelines use.
 void registerAllDialects(mlir::DialectRegistry &registry);
+/// The NVVM dialect, target and translations (GPUPipeline.cpp).
+void registerGPUDialects(mlir::DialectRegistry &registry);
+void registerGPUPipelines();
 /// Registers seqfuse's passes and pipelines for command-line tools.
 void registerAllPasses();
 

@@ -478,4 +478,121 @@ def FusePatternsPass : Pass<"seqfuse-fuse-patterns"> {
   let dependentDialects = ["::seqfuse::SeqfuseDialect"];
 }
 
+def LowerToGPUPass : Pass<"seqfuse-lower-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Pattern ops as GPU kernels (gpu dialect) and a host launch sequence";
+  let description = [{
+    Turns each kernel function of the fused stage into a `gpu.module` of
+    kernels (`gpu.func`) and a host function (`seqfuse.gpu_host`) that only
+    computes sizes, allocates scratch (`gpu.alloc`, `gpu.memset`), launches
+    kernels (`gpu.launch_func`) and reads small results back (`memref.load`
+    of a scratch cell). Every pattern op gets its GPU form, recorded in the
+    report (`seqfuse.algorithms`):
+
+    ```
+    seqfuse.map lb to ub {body}    => tiles of threads*map-items iterations, thread t
+                                      of tile k running i = lb + k*tile + j*threads + t
+    seqfuse.reduce / seqfuse.scan  => one kernel, one tile of threads*items iterations per
+                                      block (tile ids from an atomic counter): elements in
+                                      striped order into shared memory; each thread folds
+                                      its `items` consecutive ones (combiner); a warp
+                                      shuffle scan and warp totals in order give each
+                                      thread's prefix; tile 0's prefix is init, tile k's
+                                      comes from a look-back over the published
+                                      aggregates and inclusive prefixes of the tiles
+                                      before it, folded forward from the nearest
+                                      inclusive one (the same grouping as the chain
+                                      incl(k) = incl(k-1) ⊕ agg(k): bitwise
+                                      deterministic); then each thread runs the loop's
+                                      step over its items from its carry and the body
+                                      consumes the values (striped, from shared memory)
+    seqfuse.scatter                => winner[t] = max i writing t (atomic max), then
+                                      every i with winner[target(i)] == i stores: exact
+    seqfuse.scatter_combine        => integer combiners: atomics into the target (exact
+                                      in any order); float + and * with a small target:
+                                      per-tile partials folded in a fixed order, then the
+                                      tiles' partials in tile order
+    seqfuse.sequential, and ops    => a kernel of one thread running the exact loop
+    that may not run in parallel
+    ```
+
+    A tile's fold whose float aggregate or prefix is not finite marks it; from
+    the first such tile on, a one-thread kernel runs the exact loop (as the
+    CPU's parallel folds do), so inf and NaN arise as in the loop. In checked
+    mode an op whose accesses are not all provably in range first runs a
+    read-only probe kernel (the first failing iteration, by atomic min), the
+    parallel form over the iterations before it, then a one-thread kernel of
+    the exact loop from it, which raises there (`seqfuse.may_fail` on its
+    launch); an op whose checks depend on what it writes or carries runs as
+    that one-thread loop. Values that cross kernels (fold results, loads at
+    the top level) live in one-element scratch cells; pure ops of the host
+    function are recomputed inside the kernels that use them.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per block of the tiled kernels (a multiple of 32)">,
+    Option<"items", "items", "int64_t", /*default=*/"16",
+           "Elements per thread of a fold's tile">,
+    Option<"mapItems", "map-items", "int64_t", /*default=*/"4",
+           "Iterations per thread of a map's tile">,
+    Option<"checked", "checked", "bool", /*default=*/"true",
+           "Run-time checks follow (seqfuse-insert-runtime-checks): probe the "
+           "iterations of ops that check before running them in parallel">,
+    Option<"lookbackStress", "lookback-stress", "bool", /*default=*/"false",
+           "Testing: tiles whose index is not a multiple of 3 publish only their "
+           "aggregate, so every look-back walks over aggregates">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect", "mlir::func::FuncDialect"];
+}
+
+def GPUToCPUSimPass : Pass<"seqfuse-gpu-to-cpu-sim", "mlir::ModuleOp"> {
+  let summary = "GPU kernels as CPU loops over blocks and threads (the GPU path's CPU twin)";
+  let description = [{
+    Each `gpu.func` kernel becomes a `func.func @sim_<kernel>(%gridX, %gridY,
+    args...)` that runs what the GPU runs, block by block:
+
+    ```
+    scf.parallel (by, bx) in (gridY, gridX):        // blocks on the host's threads
+      alloca scope:
+        shared memory (workgroup attributions) as allocas
+        values that depend on no thread, hoisted
+        for t in [0, threads): phase 0 (thread_id = t)
+        for t in [0, threads): phase 1             // a gpu.barrier between phases
+        ...
+    ```
+
+    A `gpu.barrier` ends a phase; a top-level `gpu.shuffle` is a store of
+    each thread's value into a shared buffer, a barrier, and a load from the
+    source lane (its validity as on the GPU). Values a phase defines and a
+    later phase uses are kept per thread in buffers. Barriers and shuffles
+    may only appear at the top level of a kernel (the lowering makes no
+    others). A kernel of one thread (`seqfuse.single_thread`) becomes its
+    body. The tiling, the look-back and the carries run as on the GPU, with
+    blocks on several host threads at once; atomics and fences keep their
+    meaning.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def GPUCheckExitsPass : Pass<"seqfuse-gpu-check-exits", "mlir::ModuleOp"> {
+  let summary = "A failed run-time check in a GPU kernel records itself and returns";
+  let description = [{
+    In one-thread GPU kernels (and their CPU twins), after scf is lowered to
+    cf:
+
+    ```
+    call @seqfuse_rt_check_failed(%site, %v, %bound)   =>   status[1] = site; status[2] = v
+    (rest of the block)                                      status[3] = bound; status[0] = 1
+                                                             return
+    ```
+
+    `status` is the kernel's first argument (`memref<4xi64>`); the host reads
+    it after the launch (`seqfuse.may_fail`) and raises the IndexError.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+                           "mlir::cf::ControlFlowDialect"];
+}
+
 #endif // SEQFUSE_TRANSFORMS_PASSES

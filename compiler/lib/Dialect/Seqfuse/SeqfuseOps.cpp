@@ -64,6 +64,10 @@ constexpr DeclaredAttr kDeclared[] = {
     {kNotFusedAfterAttr, AttrShape::String},
     {kNotFusedAttr, AttrShape::String},
     {kLoweredFuncAttr, AttrShape::Unit},
+    {kGpuHostAttr, AttrShape::Unit},
+    {kMayFailAttr, AttrShape::Unit},
+    {kSingleThreadAttr, AttrShape::Unit},
+    {kSimKernelAttr, AttrShape::String},
 };
 
 bool allOf(Attribute a, llvm::function_ref<bool(Attribute)> pred) {

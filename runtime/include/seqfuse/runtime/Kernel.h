@@ -53,11 +53,32 @@ struct Target {
   enum class Kind : uint8_t {
     CPU,         ///< LLVM JIT for this machine.
     Interpreter, ///< The reference interpreter over loop-form IR (the oracle).
+    GPU,         ///< NVIDIA GPU: PTX and cubin, run through the CUDA driver.
+    GPUSim,      ///< The GPU kernels run on the CPU (blocks on threads, threads
+                 ///< phase by phase between barriers): tests the GPU path's
+                 ///< tiling, look-back and carries on any machine.
   };
   Kind kind = Kind::CPU;
   static Target cpu() { return {Kind::CPU}; }
   static Target interpreter() { return {Kind::Interpreter}; }
-  std::string_view name() const { return kind == Kind::CPU ? "cpu" : "interpreter"; }
+  /// Compiling needs no GPU (PTX, and a cubin where CUDA's ptxas is found);
+  /// running needs the NVIDIA driver (libcuda.so.1): without it a call
+  /// throws Error saying what is missing.
+  static Target gpu() { return {Kind::GPU}; }
+  static Target gpuSim() { return {Kind::GPUSim}; }
+  std::string_view name() const {
+    switch (kind) {
+    case Kind::CPU:
+      return "cpu";
+    case Kind::Interpreter:
+      return "interpreter";
+    case Kind::GPU:
+      return "gpu";
+    case Kind::GPUSim:
+      return "gpu-sim";
+    }
+    return "?";
+  }
   bool operator==(const Target &) const = default;
 };
 
@@ -76,6 +97,11 @@ struct Options {
   /// $SEQFUSE_NUM_THREADS, else every hardware thread. Results never depend
   /// on it (work is split in chunks of fixed size).
   int numThreads = 0;
+  /// The NVIDIA GPU and PTX ISA version the GPU target compiles for
+  /// (validated at compile(): sm_70 and later, a PTX version new enough for
+  /// the chip).
+  std::string gpuChip = "sm_90";
+  std::string gpuFeatures = "+ptx80";
   bool operator==(const Options &) const = default;
 };
 
@@ -93,10 +119,17 @@ enum class Stage : uint8_t {
   LLVM,      ///< LLVM dialect.
   LLVMIR,    ///< LLVM IR after LLVM's optimisation pipeline.
   Assembly,  ///< Native assembly for this machine.
+  GPU,       ///< GPU targets: pattern ops as gpu-dialect kernels and the host's
+             ///< launch sequence (scratch, launches, reads of results).
+  GPUSim,    ///< Target::gpuSim: the kernels as CPU loops over blocks and threads.
+  NVVM,      ///< Target::gpu: the kernels in the NVVM (LLVM) dialect.
+  PTX,       ///< Target::gpu: the kernels' PTX.
 };
 std::string_view stageName(Stage s);
-/// Every stage, in order.
+/// Every stage of every target.
 std::span<const Stage> allStages();
+/// The stages `target` makes, in pipeline order (program and loop first).
+std::span<const Stage> stagesOf(Target target);
 
 /// A contiguous row-major tensor given as a pointer and a shape.
 template <class T> struct View {
@@ -182,9 +215,23 @@ public:
   Arg(T *data, const std::vector<int64_t> &shape)
       : Arg(data, std::span<const int64_t>(shape)) {}
 
+  /// A tensor in CUDA device memory (a CUdeviceptr as a pointer): the GPU
+  /// target uses it in place, with no copy; the other targets refuse it.
+  template <class T> static Arg cuda(T *devicePointer, std::span<const int64_t> shape) {
+    Arg a(devicePointer, shape);
+    a.device_ = true;
+    return a;
+  }
+  template <class T>
+  static Arg cuda(T *devicePointer, const std::vector<int64_t> &shape) {
+    return cuda(devicePointer, std::span<const int64_t>(shape));
+  }
+
   DType type() const { return type_; }
   bool isTensor() const { return tensor_; }
   bool isConst() const { return const_; }
+  /// In CUDA device memory (Arg::cuda).
+  bool inDeviceMemory() const { return device_; }
   void *data() const { return data_; }
   int rank() const { return rank_; }
   int64_t dim(int d) const { return shape_[d]; }
@@ -212,6 +259,7 @@ private:
   DType type_;
   bool tensor_;
   bool const_ = false;
+  bool device_ = false;
   std::shared_ptr<const std::string> problem_; // see refusal(), readOnlyReason()
   void *data_ = nullptr;
   int rank_ = 0;
@@ -275,6 +323,11 @@ private:
 /// Thread-safe. Throws CompileError.
 Kernel compile(const Program &program, Target target = Target::cpu(),
                Options options = {});
+
+/// Whether Target::gpu() kernels can run here: the NVIDIA driver
+/// (libcuda.so.1) loads and sees a CUDA device. Where not, `whyNot` gets the
+/// reason (the text of the Error a call would throw).
+bool gpuAvailable(std::string *whyNot = nullptr);
 
 /// The version of the seqfuse library in use ("0.1.0").
 std::string_view version();

@@ -50,6 +50,16 @@ inline constexpr const char *kCheckedAttr = "seqfuse.checked";
 /// such a func alone, so that replaying the pipeline on a later stage's dump
 /// changes nothing.
 inline constexpr const char *kLoweredFuncAttr = "seqfuse.lowered_patterns";
+/// Func attribute set by seqfuse-lower-to-gpu on the host function: it only
+/// computes sizes, allocates scratch, launches kernels and reads cells back.
+inline constexpr const char *kGpuHostAttr = "seqfuse.gpu_host";
+/// On a gpu.launch_func whose kernel may record a failed run-time check in
+/// the status buffer, its first operand: the host raises after it.
+inline constexpr const char *kMayFailAttr = "seqfuse.may_fail";
+/// On a gpu.func run by one thread (the exact loop of an op, glue code).
+inline constexpr const char *kSingleThreadAttr = "seqfuse.single_thread";
+/// On a func.func made by seqfuse-gpu-to-cpu-sim: the kernel it runs.
+inline constexpr const char *kSimKernelAttr = "seqfuse.sim_kernel";
 } // namespace seqfuse
 
 #endif // SEQFUSE_DIALECT_SEQFUSE_PASSATTRS_H

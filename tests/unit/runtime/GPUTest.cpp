@@ -1,0 +1,375 @@
+//===- GPUTest.cpp - the GPU kernels: on the CPU twin, as PTX, on a device -===//
+//
+// Target::gpuSim runs the GPU lowering's kernels on the CPU (blocks on
+// threads, threads phase by phase), so their tiles, look-back and carries
+// are checked against the interpreter on every CI run:
+//   - every fold family at sizes around tile boundaries, with small tiles
+//     (SEQFUSE_GPU_TILE) and with the look-back stressed (most tiles publish
+//     only their aggregate), at 1, 2, 4 and 7 host threads;
+//   - float results bitwise the same for any thread count and whether or
+//     not the look-back was stressed (it folds forward from the nearest
+//     inclusive prefix: the grouping never depends on timing);
+//   - maps, scatters with duplicates, histograms, checked-mode errors.
+// Target::gpu compiles every pattern to PTX (and a cubin where ptxas is
+// found, which then accepts it); runs on a device skip without one.
+//
+//===----------------------------------------------------------------------===//
+#include "Differential.h"
+#include "Families.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <limits>
+
+using namespace seqfuse;
+using namespace seqfuse::testing;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+struct Tiling {
+  const char *tile;
+  bool stress;
+};
+// One warp of one item (tile 32) with the look-back stressed; two warps of
+// two items (tile 128); the default (256 x 16) for the large sizes.
+const Tiling kTilings[] = {{"32x1x1", true}, {"64x2x2", false}};
+
+GenOptions gpuSim(const Tiling &t, int threads, uint64_t seed) {
+  GenOptions o;
+  o.target = Target::gpuSim();
+  o.gpuTile = t.tile;
+  o.lookbackStress = t.stress;
+  o.numThreads = threads;
+  o.seed = seed;
+  // Around the tiles of 32 and 128 (and their maps' 32, 256).
+  o.sizes = {0, 1, 2, 31, 32, 33, 127, 128, 129, 255, 257, 1000, 4097};
+  o.trials = 12;
+  return o;
+}
+
+TEST(GPUSim, EveryFoldFamilyMatchesTheLoop) {
+  for (const Family &f : families()) {
+    Program p = make(f);
+    for (const Tiling &t : kTilings)
+      for (int threads : {1, 2, 4, 7}) {
+        if (!t.stress && (threads == 2 || threads == 4))
+          continue;
+        SCOPED_TRACE(std::string(f.name) + " tile " + t.tile +
+                     (t.stress ? " stressed" : "") + " threads " +
+                     std::to_string(threads));
+        differential(p, gpuSim(t, threads, 700 + threads));
+        if (::testing::Test::HasFailure())
+          return;
+      }
+  }
+}
+
+TEST(GPUSim, EveryFoldFamilyMatchesTheLoopAtTheDefaultTiles) {
+  for (const Family &f : families()) {
+    SCOPED_TRACE(f.name);
+    GenOptions o;
+    o.target = Target::gpuSim();
+    o.sizes = {0, 4095, 4096, 4097, 20000};
+    o.trials = 4;
+    o.specialProb = 0.0005;
+    differential(make(f), o);
+    if (::testing::Test::HasFailure())
+      return;
+  }
+}
+
+TEST(GPUSim, ResultsAreBitwiseTheSameForAnyThreadCountAndAnyLookback) {
+  for (const Family &f : families()) {
+    Program p = make(f);
+    SCOPED_TRACE(f.name);
+    GenOptions o;
+    o.sizes = {3001};
+    o.specialProb = 0.0005; // some NaN and inf, most tiles finite
+    std::mt19937_64 rng(3001);
+    std::vector<Buffer> bufs = generate(p.data(), o, rng);
+    std::vector<std::vector<unsigned char>> first;
+    for (bool stress : {false, true})
+      for (int threads : {1, 2, 4, 7}) {
+        GenOptions knobs;
+        knobs.gpuTile = "32x1x1";
+        knobs.lookbackStress = stress;
+        GPUKnobs scope(knobs);
+        Kernel k = compile(p, Target::gpuSim(), Options{.numThreads = threads});
+        auto got = outputs(k, bufs);
+        if (first.empty())
+          first = got;
+        else
+          ASSERT_TRUE(got == first) << threads << " threads, stressed " << stress;
+      }
+  }
+}
+
+Program mapProgram() {
+  Program p("gpu_map");
+  auto x = p.input<float>("x");
+  auto y = p.inout<float>("y", {x.size(0)});
+  auto a = p.param<float>("a");
+  loop(0, x.size(0), [&](Var i) {
+    if_(x[i] > 0.0f, [&] { y[i] = a * x[i] + y[i]; }).else_([&] { y[i] = -y[i]; });
+  });
+  return p;
+}
+
+Program batchedScanProgram() { // (B, L): a map over rows, each a scan
+  Program p("gpu_rows");
+  auto v = p.input<float, 2>("v");
+  auto out = p.output<float, 2>("out", {v.size(0), v.size(1)});
+  loop(0, v.size(0), [&](Var b) {
+    auto s = p.state<float>("s", 0.0f);
+    loop(0, v.size(1), [&](Var l) {
+      s = s * 0.5f + v(b, l);
+      out(b, l) = s;
+    });
+  });
+  return p;
+}
+
+Program scatterProgram() { // last writer wins, with duplicates
+  Program p("gpu_scatter");
+  auto idx = p.input<int64_t>("idx");
+  auto v = p.input<float>("v", {idx.size(0)});
+  auto t = p.inout<float>("t");
+  loop(0, idx.size(0), [&](Var i) { t[idx[i]] = v[i] * 2.0f; });
+  return p;
+}
+
+Program histogramProgram() { // integer counts and a float maximum: atomics, exact
+  Program p("gpu_hist");
+  auto bin = p.input<int32_t>("bin");
+  auto w = p.input<float>("w", {bin.size(0)});
+  auto counts = p.inout<int64_t>("counts");
+  auto top = p.inout<float>("top", {counts.size(0)});
+  loop(0, bin.size(0), [&](Var i) {
+    counts[bin[i]] += 1;
+    top[bin[i]].maxWith(w[i]);
+  });
+  return p;
+}
+
+Program floatHistogramProgram() { // float +: the loop, in order
+  Program p("gpu_fhist");
+  auto bin = p.input<int32_t>("bin");
+  auto w = p.input<float>("w", {bin.size(0)});
+  auto h = p.inout<float>("h");
+  loop(0, bin.size(0), [&](Var i) { h[bin[i]] += w[i]; });
+  return p;
+}
+
+Program gatherScanProgram() { // checked: a gather that can fail
+  Program p("gpu_gather");
+  auto v = p.input<int64_t>("v");
+  auto idx = p.input<int64_t>("idx");
+  auto out = p.output<int64_t>("out", {idx.size(0)});
+  auto acc = p.state<int64_t>("acc", 0);
+  loop(0, idx.size(0), [&](Var i) {
+    acc += v[idx[i]];
+    out[i] = acc;
+  });
+  return p;
+}
+
+Program chainProgram() { // map -> scan -> scatter, separate loops
+  Program p("gpu_chain");
+  auto x = p.input<float>("x");
+  auto idx = p.input<int32_t>("idx", {x.size(0)});
+  auto m = p.output<float>("m", {x.size(0)});
+  auto s = p.output<float>("s", {x.size(0)});
+  auto t = p.inout<float>("t");
+  auto acc = p.state<float>("acc", 0.0f);
+  loop(0, x.size(0), [&](Var i) { m[i] = x[i] * 1.5f; });
+  loop(0, x.size(0), [&](Var i) {
+    acc += m[i];
+    s[i] = acc;
+  });
+  loop(0, x.size(0), [&](Var i) { t[idx[i]] = s[i]; });
+  return p;
+}
+
+GenOptions withIndices(const Tiling &t, int threads) {
+  GenOptions o = gpuSim(t, threads, 900 + threads);
+  o.indexInto["idx"] = {"t", 1};
+  o.indexInto["bin"] = {"counts", 0};
+  return o;
+}
+
+TEST(GPUSim, MapsScattersHistogramsAndChainsMatchTheLoop) {
+  for (const Tiling &t : kTilings)
+    for (int threads : {1, 7}) {
+      SCOPED_TRACE(std::string("tile ") + t.tile + " threads " + std::to_string(threads));
+      differential(mapProgram(), gpuSim(t, threads, 11));
+      GenOptions rows = gpuSim(t, threads, 12);
+      rows.sizes = {0, 1, 3, 40, 130};
+      differential(batchedScanProgram(), rows);
+      GenOptions sc = withIndices(t, threads);
+      differential(scatterProgram(), sc);
+      GenOptions small = sc;
+      small.fixedSizes["t"] = 5; // many duplicates
+      differential(scatterProgram(), small);
+      GenOptions h = gpuSim(t, threads, 13);
+      h.indexInto["bin"] = {"counts", 0};
+      differential(histogramProgram(), h);
+      GenOptions fh = gpuSim(t, threads, 14);
+      fh.indexInto["bin"] = {"h", 1};
+      differential(floatHistogramProgram(), fh);
+      GenOptions g = gpuSim(t, threads, 15);
+      g.indexInto["idx"] = {"v", 1}; // some out of range: IndexError as the loop
+      EXPECT_GT(differential(gatherScanProgram(), g), 0);
+      differential(chainProgram(), sc);
+      if (::testing::Test::HasFailure())
+        return;
+    }
+}
+
+TEST(GPUSim, TheReportNamesTheGPUAlgorithm) {
+  Kernel scan = compile(make(family("cumsum_f32")), Target::gpuSim());
+  EXPECT_THAT(scan.reportText(),
+              HasSubstr("GPU: one-pass tiled scan, tiles of 4096 iterations"));
+  EXPECT_THAT(scan.reportText(), HasSubstr("floats reassociated in that fixed grouping"));
+  Kernel exact = compile(make(family("sum_i32")), Target::gpuSim());
+  EXPECT_THAT(exact.reportText(), HasSubstr("exact: the loop's result bit for bit"));
+  Kernel strict =
+      compile(make(family("cumsum_f32")), Target::gpuSim(), Options{.strictFP = true});
+  EXPECT_THAT(strict.reportText(), HasSubstr("GPU: one thread runs the loop (its floats "
+                                             "keep the loop's order (strict_fp))"));
+  Kernel sc = compile(scatterProgram(), Target::gpuSim(), Options{.checked = false});
+  EXPECT_THAT(sc.reportText(), HasSubstr("exact last writer wins"));
+}
+
+TEST(GPUSim, ShowsItsStages) {
+  Kernel k = compile(make(family("cumsum_f32")), Target::gpuSim());
+  std::string g = k.ir(Stage::GPU);
+  EXPECT_THAT(g, HasSubstr("gpu.launch_func"));
+  EXPECT_THAT(g, HasSubstr("gpu.shuffle"));
+  EXPECT_THAT(g, HasSubstr("gpu.barrier"));
+  EXPECT_THAT(k.ir(Stage::GPUSim), HasSubstr("func.func @sim_"));
+  EXPECT_THAT(k.ir(Stage::GPUSim), Not(HasSubstr("gpu.barrier")));
+  EXPECT_THAT(k.ir(Stage::LLVMIR), HasSubstr("define void @sim_"));
+  EXPECT_THAT(k.ir(Stage::PTX), HasSubstr("not produced for target 'gpu-sim'"));
+}
+
+//===----------------------------------------------------------------------===//
+// Target::gpu: PTX and cubin on any machine, runs where there is a device
+//===----------------------------------------------------------------------===//
+
+std::vector<std::function<Program()>> everyPattern() {
+  std::vector<std::function<Program()>> out;
+  for (const Family &f : families())
+    out.push_back([f] { return make(f); });
+  for (auto fn : {mapProgram, batchedScanProgram, scatterProgram, histogramProgram,
+                  floatHistogramProgram, gatherScanProgram, chainProgram})
+    out.push_back(fn);
+  return out;
+}
+
+/// Whether the compile finds CUDA's ptxas (as GPUBackend.cpp looks for it).
+bool ptxasHere() {
+  if (std::getenv("SEQFUSE_PTXAS"))
+    return true;
+  for (const char *dir : {"/usr/local/cuda/bin/", "/usr/bin/"})
+    if (std::filesystem::exists(std::string(dir) + "ptxas"))
+      return true;
+  return false;
+}
+
+TEST(GPU, EveryPatternCompilesToPTX) {
+  // With CUDA's ptxas on the machine (CI's has /usr/local/cuda) the compile
+  // also assembles a cubin, and a PTX ptxas refuses is a CompileError.
+  for (const auto &make : everyPattern())
+    for (bool checked : {true, false}) {
+      Program p = make();
+      SCOPED_TRACE(p.data().name + (checked ? " checked" : " unchecked"));
+      Kernel k = compile(p, Target::gpu(), Options{.checked = checked});
+      std::string ptx = k.ir(Stage::PTX);
+      EXPECT_THAT(ptx, HasSubstr(".target sm_90"));
+      if (ptxasHere())
+        EXPECT_THAT(ptx, HasSubstr("-arch=sm_90 into a cubin of"));
+      EXPECT_THAT(ptx, HasSubstr(".visible .entry"));
+      EXPECT_THAT(k.ir(Stage::NVVM), HasSubstr("llvm.func"));
+      EXPECT_THAT(k.ir(Stage::GPU), HasSubstr("gpu.launch_func"));
+    }
+}
+
+TEST(GPU, TheChipAndPTXVersionAreCheckedBeforeTheyReachLLVM) {
+  Program p = make(family("cumsum_f32"));
+  auto refused = [&](const char *chip, const char *features, const char *why) {
+    try {
+      compile(p, Target::gpu(), Options{.gpuChip = chip, .gpuFeatures = features});
+      ADD_FAILURE() << chip << " " << features << " compiled";
+    } catch (const CompileError &e) {
+      EXPECT_THAT(e.what(), HasSubstr(why));
+    }
+  };
+  refused("sm_90", "+ptx60", "sm_90 needs PTX ISA 7.8 or later");
+  refused("sm_42", "+ptx80", "'sm_42' is not a supported GPU");
+  refused("sm_90", "ptx80", "must be a PTX ISA version");
+  Kernel k80 =
+      compile(p, Target::gpu(), Options{.gpuChip = "sm_80", .gpuFeatures = "+ptx70"});
+  EXPECT_THAT(k80.ir(Stage::PTX), HasSubstr(".target sm_80"));
+}
+
+TEST(GPU, WithoutADriverACallSaysWhatIsMissing) {
+  std::string why;
+  if (gpuAvailable(&why))
+    GTEST_SKIP() << "a CUDA device is present";
+  Kernel k = compile(make(family("cumsum_f32")), Target::gpu());
+  std::vector<float> v(10, 1.0f), out(10, 7.0f);
+  try {
+    k(v, out);
+    ADD_FAILURE() << "no error";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("libcuda.so.1"));
+    EXPECT_EQ(e.what(), why);
+  }
+  EXPECT_EQ(out, std::vector<float>(10, 7.0f)); // nothing written
+}
+
+TEST(GPU, EveryPatternMatchesTheLoopOnADevice) {
+  std::string why;
+  if (!gpuAvailable(&why))
+    GTEST_SKIP() << why;
+  for (const Family &f : families()) {
+    SCOPED_TRACE(f.name);
+    GenOptions o;
+    o.target = Target::gpu();
+    o.sizes = {0, 1, 31, 4095, 4096, 4097, 100000};
+    o.trials = 6;
+    differential(make(f), o);
+    GenOptions small = o;
+    small.gpuTile = "32x1x1";
+    small.lookbackStress = true;
+    differential(make(f), small);
+  }
+  for (const Tiling &t : kTilings) {
+    GenOptions o = withIndices(t, 0);
+    o.target = Target::gpu();
+    differential(scatterProgram(), o);
+    differential(chainProgram(), o);
+    GenOptions h = o;
+    h.indexInto["bin"] = {"counts", 0};
+    differential(histogramProgram(), h);
+  }
+}
+
+TEST(Arguments, DeviceMemoryIsRefusedByTheHostTargets) {
+  Kernel k = compile(make(family("cumsum_f32")));
+  std::vector<float> out(4);
+  float *fake = reinterpret_cast<float *>(0x1000);
+  try {
+    k(Arg::cuda(fake, std::vector<int64_t>{4}), out);
+    ADD_FAILURE() << "no error";
+  } catch (const ArgumentError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("f32[4] in GPU memory"));
+    EXPECT_THAT(e.what(), HasSubstr("the cpu target reads host memory"));
+  }
+}
+
+} // namespace
