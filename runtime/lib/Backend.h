@@ -12,6 +12,7 @@
 #ifndef SEQFUSE_RUNTIME_LIB_BACKEND_H
 #define SEQFUSE_RUNTIME_LIB_BACKEND_H
 
+#include "Signature.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Pipelines/Report.h"
 #include "seqfuse/runtime/Checks.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,6 +43,10 @@ public:
   /// The text of a stage this target makes outside MLIR's passes (the CPU's
   /// llvm-ir and asm); nullopt for the others.
   virtual std::optional<std::string> stageText(Stage) const { return std::nullopt; }
+  /// Writes what GPUModule::load reads (Target::gpu only); throws Error.
+  virtual void save(std::ostream &) const {
+    throw Error("seqfuse: only Target::gpu() kernels can be saved");
+  }
 };
 
 /// What a backend is given: the fused module (its own to lower), the loop
@@ -48,6 +54,7 @@ public:
 /// and the report so far, to which it adds the algorithm of each op.
 struct BackendInput {
   std::string name;                        ///< the kernel's function name
+  const Signature &sig;                    ///< its arguments
   mlir::ModuleOp loop;                     ///< outlives the Executable
   mlir::OwningOpRef<mlir::ModuleOp> fused; ///< after the stage "fused"
   const PipelineConfig &config;            ///< every option, as the pipeline reads them

@@ -12,6 +12,7 @@
 #include "Backend.h"
 #include "JIT.h"
 #include "gpu/CudaDriver.h"
+#include "gpu/Module.h"
 #include "gpu/Plan.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Transforms/Passes.h"
@@ -355,11 +356,7 @@ bool makes(Target t, Stage s) {
   return std::find(all.begin(), all.end(), s) != all.end();
 }
 
-[[noreturn]] void raise(const gpu::Failure &f, const std::vector<CheckSite> &sites) {
-  if (f.site < 0 || f.site >= static_cast<int64_t>(sites.size()))
-    throw IndexError("seqfuse: run-time check failed at an unknown site");
-  throw IndexError(formatCheckFailure(sites[f.site], f.value, f.bound));
-}
+
 
 //===----------------------------------------------------------------------===//
 // Target::gpuSim: the kernels on the CPU
@@ -409,7 +406,7 @@ public:
     SimDevice dev(fns);
     ThreadCount threads(numThreads);
     if (std::optional<gpu::Failure> f = gpu::run(plan, dev, args, data))
-      raise(*f, sites);
+      raiseCheckFailure(*f, sites);
   }
   std::optional<std::string> stageText(Stage s) const override {
     return jitStageText(llvmModule.get(), optLevel, s);
@@ -503,31 +500,16 @@ std::string assemble(const std::string &ptx, const std::string &chip) {
 
 class GPUExecutable final : public Executable {
 public:
-  gpu::Plan plan;
-  std::string ptx, cubin, chip, ptxText;
-  std::vector<CheckSite> sites;
-  std::vector<uint8_t> access;
+  SavedKernel saved; // what a call runs, and what save() writes
+  std::string ptxText;
 
-  void call(std::span<const Arg> args) const override {
-    const gpu::CudaModule &m = module();
-    if (std::optional<gpu::Failure> f = gpu::runOnCuda(plan, m, args, access))
-      raise(*f, sites);
-  }
+  void call(std::span<const Arg> args) const override { saved.call(args); }
   std::optional<std::string> stageText(Stage s) const override {
     if (s == Stage::PTX)
       return ptxText;
     return std::nullopt;
   }
-
-private:
-  mutable std::once_flag loaded;
-  mutable std::unique_ptr<gpu::CudaModule> mod;
-  const gpu::CudaModule &module() const {
-    std::call_once(loaded, [&] {
-      mod = std::make_unique<gpu::CudaModule>(ptx, cubin, chip, plan.kernels);
-    });
-    return *mod;
-  }
+  void save(std::ostream &os) const override { saved.write(os); }
 };
 
 class GPUBackend final : public Backend {
@@ -539,39 +521,38 @@ public:
   }
   std::unique_ptr<Executable> compile(BackendInput in) const override {
     auto e = std::make_unique<GPUExecutable>();
+    SavedKernel &k = e->saved;
+    k.sig = in.sig;
     mlir::ModuleOp m = *in.fused;
     runStages(m, passStages(), "gpu", "gpu", in.config);
-    e->plan = extractPlan(m);
-    e->sites = readSites(m);
-    e->access = accessOf(m);
+    k.plan = extractPlan(m);
+    k.sites = readSites(m);
+    k.access = accessOf(m);
     applyAlgorithms(in.report, m);
     runStages(m, passStages(), "nvvm", "nvvm", in.config);
     runPasses(m, "ptx", [](mlir::OpPassManager &pm) { addPTXPasses(pm); });
     m.walk([&](mlir::gpu::BinaryOp bin) {
       for (mlir::Attribute a : bin.getObjects())
         if (auto o = mlir::dyn_cast<mlir::gpu::ObjectAttr>(a))
-          e->ptx = o.getObject().getValue().str();
+          k.ptx = o.getObject().getValue().str();
     });
-    if (e->ptx.empty())
+    if (k.ptx.empty())
       throw CompileError("seqfuse: the GPU pipeline made no PTX");
-    e->chip = in.config.gpuChip;
-    e->cubin = assemble(e->ptx, e->chip);
+    k.chip = in.config.gpuChip;
+    k.cubin = assemble(k.ptx, k.chip);
     // What became of the PTX, as a comment in front of it (kernel.ir("ptx")).
     std::string ptxas = findPtxas();
-    e->ptxText = e->cubin.empty()
+    e->ptxText = k.cubin.empty()
                      ? "// seqfuse: no ptxas found ($SEQFUSE_PTXAS, PATH, $CUDA_HOME, "
                        "/usr/local/cuda): the driver compiles this PTX when it loads it\n"
-                     : "// seqfuse: assembled by " + ptxas + " -arch=" + e->chip +
-                           " into a cubin of " + std::to_string(e->cubin.size()) +
-                           " bytes\n";
-    e->ptxText += e->ptx;
+                     : "// seqfuse: assembled by " + ptxas + " -arch=" + k.chip +
+                           " into a cubin of " + std::to_string(k.cubin.size()) + " bytes\n";
+    e->ptxText += k.ptx;
     return e;
   }
 };
 
 } // namespace
-
-bool seqfuse::gpuAvailable(std::string *whyNot) { return gpu::Cuda::available(whyNot); }
 
 const Backend &seqfuse::detail::gpuBackend() {
   static const GPUBackend b;

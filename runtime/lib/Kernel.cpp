@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Backend.h"
+#include "Signature.h"
 #include "seqfuse/Pipelines/Pipelines.h"
 #include "seqfuse/Pipelines/Report.h"
 #include "seqfuse/dsl/EmitLoopForm.h"
@@ -124,15 +125,6 @@ static std::string_view stageExtension(Stage s) {
 // Arg
 //===----------------------------------------------------------------------===//
 
-std::string Arg::describe() const {
-  if (!tensor_)
-    return "scalar " + std::string(dtypeName(type_));
-  std::string s = std::string(dtypeName(type_)) + "[";
-  for (int d = 0; d < rank_; ++d)
-    s += (d ? ", " : "") + std::to_string(shape_[d]);
-  return s + "]" + (device_ ? " in GPU memory" : "");
-}
-
 //===----------------------------------------------------------------------===//
 // KernelImpl
 //===----------------------------------------------------------------------===//
@@ -141,9 +133,7 @@ namespace seqfuse::detail {
 
 class KernelImpl {
 public:
-  std::string name;
-  std::vector<Argument> args;
-  std::vector<std::string> dimNames;
+  Signature sig; // name, arguments, named sizes: what a call is checked against
   std::string programText;
   Target target;
   Options options;
@@ -157,135 +147,12 @@ public:
   mutable std::mutex irMutex; // the lazily produced stage texts
   mutable std::unordered_map<int, std::string> irText;
 
-  std::string signature() const;
-  std::string shapeText(const Argument &a) const;
-  void validate(std::span<const Arg> actual) const;
   std::string stageText(Stage s) const;
 };
 
 } // namespace seqfuse::detail
 
 using detail::KernelImpl;
-
-std::string KernelImpl::shapeText(const Argument &a) const {
-  std::string s = std::string(dtypeName(a.type));
-  if (!a.isTensor)
-    return s;
-  s += "[";
-  for (size_t d = 0; d < a.shape.size(); ++d) {
-    const DimSpec &ds = a.shape[d];
-    s += d ? ", " : "";
-    s += ds.kind == DimSpec::Fixed   ? std::to_string(ds.extent)
-         : ds.kind == DimSpec::Named ? dimNames[ds.symbol]
-                                     : std::string("?");
-  }
-  return s + "]";
-}
-
-std::string KernelImpl::signature() const {
-  std::string s = name + "(";
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Argument &a = args[i];
-    s += (i ? ", " : "") + a.name + ": ";
-    if (a.isTensor)
-      s += a.access == Access::In ? "in " : a.access == Access::Out ? "out " : "inout ";
-    s += shapeText(a);
-  }
-  return s + ")";
-}
-
-void KernelImpl::validate(std::span<const Arg> actual) const {
-  auto fail = [&](size_t i, const std::string &what) {
-    throw ArgumentError("seqfuse: argument '" + args[i].name + "' (#" +
-                        std::to_string(i + 1) + ") of " + name + ": " + what);
-  };
-  if (actual.size() != args.size())
-    throw ArgumentError("seqfuse: " + name + " expects " + std::to_string(args.size()) +
-                        " argument" + (args.size() == 1 ? "" : "s") + ", got " +
-                        std::to_string(actual.size()) + "; signature: " + signature());
-  // Named sizes: the first tensor that has one binds it. (Every call runs
-  // this: nothing here allocates unless an argument is refused.)
-  llvm::SmallVector<int64_t, 8> bound(dimNames.size(), -1);
-  llvm::SmallVector<size_t, 8> boundBy(dimNames.size(), 0);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Argument &a = args[i];
-    const Arg &x = actual[i];
-    auto expected = [&] { return (a.isTensor ? "tensor " : "scalar ") + shapeText(a); };
-    if (const std::string *why = x.refusal())
-      fail(i, "expected " + expected() + ", got a tensor that cannot be passed: " + *why);
-    if (a.isTensor != x.isTensor())
-      fail(i, "expected " + expected() + ", got " + x.describe());
-    if (a.type != x.type())
-      fail(i, "expected element type " + std::string(dtypeName(a.type)) + " (" +
-                  expected() + "), got " + x.describe());
-    if (!a.isTensor)
-      continue;
-    if (static_cast<int>(a.shape.size()) != x.rank())
-      fail(i, "expected shape " + shapeText(a) + " (rank " +
-                  std::to_string(a.shape.size()) + "), got " + x.describe() + " (rank " +
-                  std::to_string(x.rank()) + ")");
-    int64_t elems = 1;
-    for (int d = 0; d < x.rank(); ++d) {
-      int64_t n = x.dim(d);
-      if (n < 0)
-        fail(i, "extent " + std::to_string(n) + " in dimension " + std::to_string(d) +
-                    " of " + x.describe() + " is negative");
-      if (n != 0 && elems > INT64_MAX / n / 8)
-        fail(i, "shape " + x.describe() + " has too many elements");
-      elems *= n;
-      const DimSpec &ds = a.shape[d];
-      if (ds.kind == DimSpec::Fixed && ds.extent != n)
-        fail(i, "expected shape " + shapeText(a) + ", got " + x.describe());
-      if (ds.kind == DimSpec::Named) {
-        if (bound[ds.symbol] < 0) {
-          bound[ds.symbol] = n;
-          boundBy[ds.symbol] = i;
-        } else if (bound[ds.symbol] != n) {
-          fail(i, "expected shape " + shapeText(a) + " with " + dimNames[ds.symbol] +
-                      " = " + std::to_string(bound[ds.symbol]) + " (from argument '" +
-                      args[boundBy[ds.symbol]].name + "', " +
-                      actual[boundBy[ds.symbol]].describe() + "), got " + x.describe());
-        }
-      }
-    }
-    if (x.inDeviceMemory() && target.kind != Target::Kind::GPU)
-      fail(i, "got " + x.describe() + ", but the " + std::string(target.name()) +
-                  " target reads host memory (copy it to the host, or compile for "
-                  "Target::gpu())");
-    if (elems > 0 && !x.data())
-      fail(i, "null data pointer for " + x.describe());
-    if (a.access != Access::In && x.isConst())
-      fail(i, std::string("the kernel writes it (") +
-                  (a.access == Access::Out ? "out" : "inout") + ") but it was passed " +
-                  (x.readOnlyReason() ? "read-only: " + *x.readOnlyReason()
-                                      : std::string("as const")));
-  }
-  // An output must not share memory with any other tensor argument.
-  auto range = [&](size_t i) {
-    const Arg &x = actual[i];
-    int64_t elems = 1;
-    for (int d = 0; d < x.rank(); ++d)
-      elems *= x.dim(d);
-    auto *p = static_cast<const char *>(x.data());
-    return std::pair(p, p + elems * dtypeBytes(x.type()));
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (!args[i].isTensor || args[i].access == Access::In)
-      continue;
-    auto [b1, e1] = range(i);
-    if (b1 == e1)
-      continue;
-    for (size_t j = 0; j < args.size(); ++j) {
-      if (j == i || !args[j].isTensor)
-        continue;
-      auto [b2, e2] = range(j);
-      if (b2 != e2 && b1 < e2 && b2 < e1)
-        fail(i, "its buffer " + actual[i].describe() + " overlaps argument '" +
-                    args[j].name + "' (" + actual[j].describe() +
-                    "); an output must not share memory with another argument");
-    }
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // Compilation
@@ -465,9 +332,7 @@ void addRemarks(std::vector<Remark> &out, std::vector<ReportLine> lines) {
 
 std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options options) {
   auto k = std::make_shared<KernelImpl>();
-  k->name = p.name;
-  k->args = p.args;
-  k->dimNames = p.dimNames;
+  k->sig = detail::Signature{p.name, p.args, p.dimNames};
   k->programText = p.str();
   k->target = target;
   k->options = options;
@@ -491,7 +356,7 @@ std::shared_ptr<KernelImpl> build(const ProgramData &p, Target target, Options o
       report.push_back(std::move(l));
   }
   k->executable = k->backend->compile(
-      detail::BackendInput{p.name, *k->loopModule, std::move(m), config, report});
+      detail::BackendInput{p.name, k->sig, *k->loopModule, std::move(m), config, report});
   addRemarks(k->remarks, std::move(report));
   return k;
 }
@@ -507,7 +372,7 @@ void dumpIfRequested(const Kernel &k) {
   for (Stage s : stagesOf(k.target())) {
     std::string text = k.ir(s);
     if (toStderr) {
-      std::cerr << "// ----- seqfuse " << k.impl()->name << ": stage '" << stageName(s)
+      std::cerr << "// ----- seqfuse " << k.impl()->sig.name << ": stage '" << stageName(s)
                 << "' -----\n"
                 << text << "\n";
       continue;
@@ -516,7 +381,7 @@ void dumpIfRequested(const Kernel &k) {
     char num[8];
     std::snprintf(num, sizeof num, "%02d", n++);
     auto path = std::filesystem::path(v) /
-                (k.impl()->name + "." + num + "-" + std::string(stageName(s)) + "." +
+                (k.impl()->sig.name + "." + num + "-" + std::string(stageName(s)) + "." +
                  std::string(stageExtension(s)));
     std::ofstream(path) << text;
   }
@@ -693,14 +558,26 @@ std::string Kernel::ir(std::string_view name) const {
               ")");
 }
 
-std::string Kernel::signature() const { return impl_->signature(); }
+std::string Kernel::signature() const { return impl_->sig.text(); }
+
+void Kernel::save(const std::string &path) const {
+  if (impl_->target.kind != Target::Kind::GPU)
+    throw Error("seqfuse: only Target::gpu() kernels can be saved (this one is for target '" +
+                std::string(impl_->target.name()) + "')");
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    throw Error("seqfuse: cannot write '" + path + "'");
+  impl_->executable->save(out);
+  if (!out.flush())
+    throw Error("seqfuse: writing '" + path + "' failed");
+}
 
 std::vector<Remark> Kernel::report() const { return impl_->remarks; }
 
 std::string Kernel::reportText() const {
   std::string s;
   for (const Remark &r : impl_->remarks)
-    s += (r.location.empty() ? impl_->name : r.location) + ": " +
+    s += (r.location.empty() ? impl_->sig.name : r.location) + ": " +
          (r.pattern == "sequential" ? std::string("kept sequential") : r.pattern) + ": " +
          r.detail + "\n";
   return s;
@@ -711,6 +588,6 @@ Options Kernel::options() const { return impl_->options; }
 std::string_view seqfuse::version() { return SEQFUSE_VERSION; }
 
 void Kernel::call(std::span<const Arg> args) const {
-  impl_->validate(args);
+  impl_->sig.validate(args, impl_->target);
   impl_->executable->call(args);
 }

@@ -717,15 +717,24 @@ Options seqfuse::fuzz::jitOptions(const Program &p) {
   return Options{.numThreads = threadCounts[mix(h) % std::size(threadCounts)]};
 }
 
+seqfuse::testing::GenOptions seqfuse::fuzz::gpuKnobsFor(const Program &p) {
+  seqfuse::testing::GenOptions g;
+  g.gpuTile = "32x1x1";
+  g.lookbackStress = mix(std::hash<std::string>()(p.data().name) + 1) % 2 == 0;
+  return g;
+}
+
 std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t argSeed,
-                                                      bool *raisedError) {
+                                                      bool *raisedError, Target target) {
   Kernel interp = compile(p, Target::interpreter());
   testing::ParallelChunk chunk(kFuzzChunk);
+  testing::GenOptions knobs = gpuKnobsFor(p);
+  testing::GPUKnobs gpu(knobs);
   Options o = jitOptions(p);
-  Kernel jit = compile(p, Target::cpu(), o);
+  Kernel jit = compile(p, target, o);
   o.checked = false;
   o.strictFP = true;
-  Kernel fast = compile(p, Target::cpu(), o);
+  Kernel fast = compile(p, target, o);
   std::vector<Buffer> args = generateArgs(p.data(), argSeed);
   testing::Outcome want = testing::runOn(interp, args);
   if (raisedError)
@@ -748,13 +757,15 @@ std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t
                         what + ": " + testing::show(got.bufs[k])};
     return std::nullopt;
   };
-  if (auto m = diff(testing::runOn(jit, args), "jit", testing::reassociates(jit))) {
+  const std::string name = target == Target::cpu() ? "jit" : std::string(target.name());
+  const std::string unchecked = name + "-unchecked";
+  if (auto m = diff(testing::runOn(jit, args), name.c_str(), testing::reassociates(jit))) {
     if (std::getenv("SEQFUSE_FUZZ_REPORT"))
       m->what += "\n" + jit.reportText();
     return m;
   }
   if (!want.error)
-    if (auto m = diff(testing::runOn(fast, args), "jit-unchecked", false))
+    if (auto m = diff(testing::runOn(fast, args), unchecked.c_str(), false))
       return m;
   return std::nullopt;
 }

@@ -81,8 +81,14 @@ struct Mismatch {
 inline constexpr int64_t kFuzzChunk = 16;
 Options jitOptions(const Program &p);
 
+/// `target` (cpu, or gpu-sim: the GPU kernels on the CPU) against the
+/// interpreter. gpu-sim kernels use tiles of 32 iterations, and every other
+/// program a stressed look-back (GPUKnobs of gpuKnobsFor()).
 std::optional<Mismatch> compareTargets(const Program &p, uint64_t argSeed,
-                                       bool *raisedError = nullptr);
+                                       bool *raisedError = nullptr,
+                                       Target target = Target::cpu());
+/// The GPU testing knobs the fuzzer compiles gpu-sim kernels of `p` with.
+testing::GenOptions gpuKnobsFor(const Program &p);
 
 } // namespace seqfuse::fuzz
 

@@ -1,11 +1,12 @@
 //===- seqfuse-fuzz.cpp - differential program fuzzer ---------------------===//
 //
 //   seqfuse-fuzz [--seed=N] [--programs=K] [--args=R] [--seconds=T]
-//                [--random-seed] [--save=DIR] [--verbose]
+//                [--target=cpu|gpu-sim] [--random-seed] [--save=DIR] [--verbose]
 //
 // Generates K random programs from seed N on (see ProgramGen.h), runs each on
-// R random argument sets through the interpreter, the checked JIT and the
-// unchecked JIT, and compares the outcomes bit for bit. A failing program is
+// R random argument sets through the interpreter and the checked and
+// unchecked kernels of the target (the CPU JIT, or the GPU kernels run on the
+// CPU), and compares the outcomes bit for bit. A failing program is
 // shrunk (slots dropped while it still fails), printed, and saved to DIR as a
 // regression case (replayed by the FuzzRegressions unit test). Prints what it
 // exercised; exits 1 if any program failed.
@@ -33,26 +34,27 @@ struct Config {
   double seconds = 0; // 0: no time limit
   std::string saveDir;
   bool verbose = false;
+  Target target = Target::cpu();
 };
 
-bool fails(uint64_t seed, const std::vector<int> &keep, uint64_t argSeed) {
+bool fails(uint64_t seed, const std::vector<int> &keep, uint64_t argSeed, Target target) {
   GeneratedProgram gp = generateProgram(seed, &keep);
   try {
-    return compareTargets(*gp.program, argSeed).has_value();
+    return compareTargets(*gp.program, argSeed, nullptr, target).has_value();
   } catch (const std::exception &) {
     return true;
   }
 }
 
 /// Drops slots while the failure persists.
-std::vector<int> shrink(uint64_t seed, uint64_t argSeed) {
+std::vector<int> shrink(uint64_t seed, uint64_t argSeed, Target target) {
   std::vector<int> keep;
   for (int k = 0; k < slotCount(seed); ++k)
     keep.push_back(k);
   for (size_t j = 0; j < keep.size() && keep.size() > 1;) {
     std::vector<int> fewer = keep;
     fewer.erase(fewer.begin() + j);
-    if (fails(seed, fewer, argSeed))
+    if (fails(seed, fewer, argSeed, target))
       keep = fewer;
     else
       ++j;
@@ -80,7 +82,14 @@ int main(int argc, char **argv) {
       c.seconds = std::atof(v);
     else if (auto v = val("--save="))
       c.saveDir = v;
-    else if (a == "--random-seed")
+    else if (auto v = val("--target=")) {
+      if (std::string(v) == "gpu-sim")
+        c.target = Target::gpuSim();
+      else if (std::string(v) != "cpu") {
+        std::fprintf(stderr, "%s: --target must be cpu or gpu-sim\n", argv[0]);
+        return 2;
+      }
+    } else if (a == "--random-seed")
       c.seed = static_cast<uint64_t>(
           std::chrono::system_clock::now().time_since_epoch().count());
     else if (a == "--verbose")
@@ -88,14 +97,15 @@ int main(int argc, char **argv) {
     else {
       std::fprintf(stderr,
                    "usage: %s [--seed=N] [--programs=K] [--args=R] [--seconds=T] "
-                   "[--random-seed] [--save=DIR] [--verbose]\n",
+                   "[--target=cpu|gpu-sim] [--random-seed] [--save=DIR] [--verbose]\n",
                    argv[0]);
       return 2;
     }
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows up in logs
-  std::printf("seqfuse-fuzz: seed %llu, up to %d programs x %d argument sets\n",
-              static_cast<unsigned long long>(c.seed), c.programs, c.argsPerProgram);
+  std::printf("seqfuse-fuzz: seed %llu, up to %d programs x %d argument sets, target %s\n",
+              static_cast<unsigned long long>(c.seed), c.programs, c.argsPerProgram,
+              std::string(c.target.name()).c_str());
   auto start = std::chrono::steady_clock::now();
   int programs = 0, statements = 0, runs = 0, errorRuns = 0, failures = 0;
   int perFamily[static_cast<int>(Family::kCount)] = {};
@@ -113,8 +123,9 @@ int main(int argc, char **argv) {
       ++perFamily[static_cast<int>(f)];
     try {
       seqfuse::testing::ParallelChunk chunk(kFuzzChunk); // as compareTargets compiles
+      seqfuse::testing::GPUKnobs gpu(gpuKnobsFor(*gp.program));
       for (const Remark &r :
-           compile(*gp.program, Target::cpu(), jitOptions(*gp.program)).report())
+           compile(*gp.program, c.target, jitOptions(*gp.program)).report())
         ++perPattern[r.pattern];
     } catch (const std::exception &) {
     }
@@ -123,7 +134,7 @@ int main(int argc, char **argv) {
       std::optional<Mismatch> m;
       bool raised = false;
       try {
-        m = compareTargets(*gp.program, argSeed, &raised);
+        m = compareTargets(*gp.program, argSeed, &raised, c.target);
       } catch (const std::exception &e) {
         m = Mismatch{std::string("exception: ") + e.what()};
       }
@@ -132,7 +143,7 @@ int main(int argc, char **argv) {
       if (!m)
         continue;
       ++failures;
-      std::vector<int> keep = shrink(seed, argSeed);
+      std::vector<int> keep = shrink(seed, argSeed, c.target);
       GeneratedProgram small = generateProgram(seed, &keep);
       std::printf("FAIL program-seed %llu arg-seed %llu\n%s\nshrunk program:\n%s\n",
                   static_cast<unsigned long long>(seed),
@@ -143,7 +154,8 @@ int main(int argc, char **argv) {
         auto path = std::filesystem::path(c.saveDir) /
                     (std::to_string(seed) + "-" + std::to_string(argSeed) + ".case");
         std::ofstream out(path);
-        out << "program-seed " << seed << "\narg-seed " << argSeed << "\nkeep";
+        out << "program-seed " << seed << "\narg-seed " << argSeed << "\ntarget "
+            << c.target.name() << "\nkeep";
         for (int j : keep)
           out << " " << j;
         out << "\n# " << m->what.substr(0, m->what.find('\n')) << "\n";

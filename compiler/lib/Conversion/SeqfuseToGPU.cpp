@@ -351,6 +351,9 @@ Value Kernel::capture(Value v, OpBuilder &host) {
 }
 
 gpu::LaunchFuncOp Kernel::launch(OpBuilder &host, Value gridX, Value gridY) {
+  // Pattern ops the kernel's code holds (a fused scan's body, a map's
+  // inner fold) run as their loops in the thread that reaches them.
+  lowerNestedToLoops(func);
   entry.setInsertionPointToStart(&func.getBody().front());
   if (pinned)
     capture(pinned, host);
@@ -411,6 +414,8 @@ void HostLowering::record(Operation *op, StringRef pattern,
     recordAlgorithm(fn->getParentOfType<ModuleOp>(), where, pattern, algorithm);
 }
 
+std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner);
+
 /// The name of `op` in the report.
 std::string patternName(Operation *op) {
   if (isa<SequentialOp>(op))
@@ -427,14 +432,12 @@ std::string HostLowering::whySequential(Operation *op) {
   if (std::string why = whyNotParallel(op); !why.empty())
     return why;
   if (auto hist = dyn_cast<ScatterCombineOp>(op)) {
-    Region &c = hist.getCombiner();
-    auto yield = cast<YieldOp>(c.front().getTerminator());
-    Operation *d = yield.getValues().front().getDefiningOp();
-    bool integer = !isa<FloatType>(yield.getValues().front().getType());
-    bool exactFloat = isa_and_nonnull<arith::MaximumFOp, arith::MinimumFOp>(d);
-    if (!integer && !exactFloat)
-      return "a float histogram whose combiner rounds keeps the loop's order on the "
-             "GPU for now (no deterministic parallel form yet)";
+    Type t = cast<MemRefType>(hist.getTarget().getType()).getElementType();
+    if (!atomicKindOf(hist.getCombiner()) || t.isInteger(1))
+      return isa<FloatType>(t)
+                 ? "a float histogram whose combiner rounds keeps the loop's order on the "
+                   "GPU for now (no deterministic parallel form yet)"
+                 : "its combiner has no atomic form on the GPU";
   }
   return "";
 }
@@ -1314,6 +1317,10 @@ std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner) {
     return K::maxu;
   if (isa<arith::MinUIOp>(d))
     return K::minu;
+  if (isa<arith::MaximumFOp>(d))
+    return K::maximumf;
+  if (isa<arith::MinimumFOp>(d))
+    return K::minimumf;
   return std::nullopt;
 }
 
@@ -1322,23 +1329,13 @@ std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner) {
 void HostLowering::lowerHistogram(ScatterCombineOp op) {
   OpBuilder host(op);
   Value target = op.getTarget();
-  std::optional<arith::AtomicRMWKind> kind = atomicKindOf(op.getCombiner());
-  bool i1 = cast<MemRefType>(target.getType()).getElementType().isInteger(1);
+  arith::AtomicRMWKind kind = *atomicKindOf(op.getCombiner()); // whySequential checked
   overIterations(
       *this, op, op.getLowerBound(), op.getUpperBound(), "histogram",
       [&](OpBuilder &b, Value i) {
         SmallVector<Value> e = inlineRegion(b, op.getElement(), {i});
         Value v = e.pop_back_val();
-        if (kind && !i1) {
-          memref::AtomicRMWOp::create(b, loc, *kind, v, target, e);
-          return;
-        }
-        // Any other exact combiner: a compare-and-swap loop.
-        auto rmw = memref::GenericAtomicRMWOp::create(b, loc, target, e);
-        OpBuilder rb = OpBuilder::atBlockEnd(rmw.getBody());
-        Value old = rmw.getCurrentValue();
-        Value nv = inlineRegion(rb, op.getCombiner(), {old, v}).front();
-        memref::AtomicYieldOp::create(rb, loc, nv);
+        memref::AtomicRMWOp::create(b, loc, kind, v, target, e);
       },
       host);
   record(op, "scatter_combine",

@@ -62,6 +62,11 @@ Cuda::Cuda() {
   sym(api_.cuStreamDestroy, "cuStreamDestroy_v2");
   sym(api_.cuStreamSynchronize, "cuStreamSynchronize");
   sym(api_.cuPointerGetAttribute, "cuPointerGetAttribute");
+  sym(api_.cuEventCreate, "cuEventCreate");
+  sym(api_.cuEventRecord, "cuEventRecord");
+  sym(api_.cuEventSynchronize, "cuEventSynchronize");
+  sym(api_.cuEventElapsedTime, "cuEventElapsedTime");
+  sym(api_.cuEventDestroy, "cuEventDestroy_v2");
   sym(api_.cuGetErrorName, "cuGetErrorName");
   sym(api_.cuGetErrorString, "cuGetErrorString");
   check(api_.cuInit(0), "cuInit");
@@ -250,6 +255,7 @@ std::optional<Failure> gpu::runOnCuda(const Plan &plan, const CudaModule &module
   // Host tensors in device memory for the call.
   std::vector<void *> data(args.size(), nullptr);
   std::vector<void *> owned(args.size(), nullptr);
+  bool copies = false;
   struct Release {
     CudaDevice &dev;
     std::vector<void *> &owned;
@@ -268,6 +274,7 @@ std::optional<Failure> gpu::runOnCuda(const Plan &plan, const CudaModule &module
       continue;
     }
     size_t bytes = bytesOf(a);
+    copies = true;
     owned[i] = dev.alloc(std::max<size_t>(bytes, 1));
     data[i] = owned[i];
     if (bytes)
@@ -285,6 +292,14 @@ std::optional<Failure> gpu::runOnCuda(const Plan &plan, const CudaModule &module
                      a.data(), reinterpret_cast<CUdeviceptr>(owned[i]), bytes, dev.s),
                  "cuMemcpyDtoHAsync");
   }
-  cuda.check(cuda.api().cuStreamSynchronize(dev.s), "cuStreamSynchronize");
+  if (copies || failure)
+    cuda.check(cuda.api().cuStreamSynchronize(dev.s), "cuStreamSynchronize");
   return failure;
+}
+
+bool seqfuse::gpuAvailable(std::string *whyNot) { return Cuda::available(whyNot); }
+
+void seqfuse::gpuSynchronize() {
+  Cuda &cuda = Cuda::get();
+  cuda.check(cuda.api().cuStreamSynchronize(cuda.stream()), "cuStreamSynchronize");
 }

@@ -27,6 +27,7 @@ using CUcontext = struct CUctx_st *;
 using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
+using CUevent = struct CUevent_st *;
 
 /// The driver's entry points seqfuse calls.
 struct CudaApi {
@@ -55,6 +56,11 @@ struct CudaApi {
   CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
+  CUresult (*cuEventCreate)(CUevent *, unsigned);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*cuEventDestroy)(CUevent);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
@@ -107,8 +113,11 @@ private:
 
 /// Runs `plan` on the device: host tensors are copied in (all of them:
 /// an output keeps what the loop does not write) and outputs copied back
-/// (also when a check fails); tensors already in device memory are used as
-/// they are. `access[i]`: 0 in, 1 out, 2 inout. Returns the check failure.
+/// (also when a check fails), and the call waits for the device; tensors
+/// already in device memory are used as they are, and where every tensor
+/// is, the call returns once its work is queued on this thread's stream
+/// (unless it reads a result back or checks). `access[i]`: 0 in, 1 out,
+/// 2 inout. Returns the check failure.
 std::optional<Failure> runOnCuda(const Plan &plan, const CudaModule &module,
                                  std::span<const Arg> args,
                                  std::span<const uint8_t> access);

@@ -1,8 +1,9 @@
 //===- FuzzRegressionTest.cpp - replay saved fuzzer failures --------------===//
 //
 // Every tests/fuzz/regressions/*.case file (written by seqfuse-fuzz --save)
-// names a program seed, the slots kept after shrinking and an argument seed;
-// each must now give identical results on every target. A small fixed sweep
+// names a program seed, the slots kept after shrinking and an argument seed
+// (and the target it failed on); each must now give identical results on
+// every target: the CPU's and the GPU kernels run on the CPU. A small fixed sweep
 // runs as well, so the generator itself stays covered by the unit tests.
 //
 //===----------------------------------------------------------------------===//
@@ -42,9 +43,12 @@ TEST(FuzzRegressions, SavedCasesStayFixed) {
           keep.push_back(k);
     }
     GeneratedProgram gp = generateProgram(seed, &keep);
-    auto m = compareTargets(*gp.program, argSeed);
-    EXPECT_FALSE(m.has_value()) << e.path() << ": " << (m ? m->what : "") << "\n"
-                                << gp.program->str();
+    for (Target t : {Target::cpu(), Target::gpuSim()}) {
+      auto m = compareTargets(*gp.program, argSeed, nullptr, t);
+      EXPECT_FALSE(m.has_value()) << e.path() << " on " << t.name() << ": "
+                                  << (m ? m->what : "") << "\n"
+                                  << gp.program->str();
+    }
     ++cases;
   }
   RecordProperty("cases", cases);

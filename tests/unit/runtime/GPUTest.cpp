@@ -16,11 +16,15 @@
 //===----------------------------------------------------------------------===//
 #include "Differential.h"
 #include "Families.h"
+#include "GPUPrograms.h"
+
+#include <seqfuse/runtime/GPUModule.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <limits>
 
 using namespace seqfuse;
@@ -106,92 +110,6 @@ TEST(GPUSim, ResultsAreBitwiseTheSameForAnyThreadCountAndAnyLookback) {
           ASSERT_TRUE(got == first) << threads << " threads, stressed " << stress;
       }
   }
-}
-
-Program mapProgram() {
-  Program p("gpu_map");
-  auto x = p.input<float>("x");
-  auto y = p.inout<float>("y", {x.size(0)});
-  auto a = p.param<float>("a");
-  loop(0, x.size(0), [&](Var i) {
-    if_(x[i] > 0.0f, [&] { y[i] = a * x[i] + y[i]; }).else_([&] { y[i] = -y[i]; });
-  });
-  return p;
-}
-
-Program batchedScanProgram() { // (B, L): a map over rows, each a scan
-  Program p("gpu_rows");
-  auto v = p.input<float, 2>("v");
-  auto out = p.output<float, 2>("out", {v.size(0), v.size(1)});
-  loop(0, v.size(0), [&](Var b) {
-    auto s = p.state<float>("s", 0.0f);
-    loop(0, v.size(1), [&](Var l) {
-      s = s * 0.5f + v(b, l);
-      out(b, l) = s;
-    });
-  });
-  return p;
-}
-
-Program scatterProgram() { // last writer wins, with duplicates
-  Program p("gpu_scatter");
-  auto idx = p.input<int64_t>("idx");
-  auto v = p.input<float>("v", {idx.size(0)});
-  auto t = p.inout<float>("t");
-  loop(0, idx.size(0), [&](Var i) { t[idx[i]] = v[i] * 2.0f; });
-  return p;
-}
-
-Program histogramProgram() { // integer counts and a float maximum: atomics, exact
-  Program p("gpu_hist");
-  auto bin = p.input<int32_t>("bin");
-  auto w = p.input<float>("w", {bin.size(0)});
-  auto counts = p.inout<int64_t>("counts");
-  auto top = p.inout<float>("top", {counts.size(0)});
-  loop(0, bin.size(0), [&](Var i) {
-    counts[bin[i]] += 1;
-    top[bin[i]].maxWith(w[i]);
-  });
-  return p;
-}
-
-Program floatHistogramProgram() { // float +: the loop, in order
-  Program p("gpu_fhist");
-  auto bin = p.input<int32_t>("bin");
-  auto w = p.input<float>("w", {bin.size(0)});
-  auto h = p.inout<float>("h");
-  loop(0, bin.size(0), [&](Var i) { h[bin[i]] += w[i]; });
-  return p;
-}
-
-Program gatherScanProgram() { // checked: a gather that can fail
-  Program p("gpu_gather");
-  auto v = p.input<int64_t>("v");
-  auto idx = p.input<int64_t>("idx");
-  auto out = p.output<int64_t>("out", {idx.size(0)});
-  auto acc = p.state<int64_t>("acc", 0);
-  loop(0, idx.size(0), [&](Var i) {
-    acc += v[idx[i]];
-    out[i] = acc;
-  });
-  return p;
-}
-
-Program chainProgram() { // map -> scan -> scatter, separate loops
-  Program p("gpu_chain");
-  auto x = p.input<float>("x");
-  auto idx = p.input<int32_t>("idx", {x.size(0)});
-  auto m = p.output<float>("m", {x.size(0)});
-  auto s = p.output<float>("s", {x.size(0)});
-  auto t = p.inout<float>("t");
-  auto acc = p.state<float>("acc", 0.0f);
-  loop(0, x.size(0), [&](Var i) { m[i] = x[i] * 1.5f; });
-  loop(0, x.size(0), [&](Var i) {
-    acc += m[i];
-    s[i] = acc;
-  });
-  loop(0, x.size(0), [&](Var i) { t[idx[i]] = s[i]; });
-  return p;
 }
 
 GenOptions withIndices(const Tiling &t, int threads) {
@@ -357,6 +275,54 @@ TEST(GPU, EveryPatternMatchesTheLoopOnADevice) {
     h.indexInto["bin"] = {"counts", 0};
     differential(histogramProgram(), h);
   }
+}
+
+TEST(GPU, ASavedKernelLoadsWithoutTheCompiler) {
+  Program p = make(family("cumsum_f32"));
+  Kernel k = compile(p, Target::gpu());
+  auto dir = std::filesystem::temp_directory_path() / "seqfuse-gpu-save";
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "cumsum.sfk").string();
+  k.save(path);
+  GPUModule m = GPUModule::load(path);
+  EXPECT_EQ(m.signature(), k.signature());
+  EXPECT_EQ(m.chip(), "sm_90");
+  EXPECT_EQ(m.hasCubin(), ptxasHere());
+  // Saving is deterministic.
+  std::string again = (dir / "again.sfk").string();
+  k.save(again);
+  auto bytes = [](const std::string &f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(path), bytes(again));
+  // Arguments are checked before the driver is touched.
+  std::vector<float> v(10, 1.0f), out(9, 7.0f);
+  EXPECT_THROW(m(v, out), ArgumentError);
+  EXPECT_THROW(m(v), ArgumentError);
+  out.resize(10);
+  if (!gpuAvailable()) {
+    try {
+      m(v, out);
+      ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+      EXPECT_THAT(e.what(), HasSubstr("libcuda.so.1"));
+    }
+  } else {
+    m(v, out);
+    EXPECT_EQ(out[9], 10.0f);
+  }
+  // Not a saved kernel; a kernel of another target.
+  std::ofstream(dir / "bad.sfk") << "seqfuse-gpu-kernel 99\n";
+  try {
+    GPUModule::load((dir / "bad.sfk").string());
+    ADD_FAILURE() << "loaded";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("format version 99"));
+  }
+  EXPECT_THROW(GPUModule::load((dir / "none.sfk").string()), Error);
+  EXPECT_THROW(compile(p).save((dir / "cpu.sfk").string()), Error);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Arguments, DeviceMemoryIsRefusedByTheHostTargets) {

@@ -309,6 +309,10 @@ public:
   std::string reportText() const;
   /// "name(t: inout f32[n], u: in f32[n])".
   std::string signature() const;
+  /// Writes a Target::gpu() kernel to `path` for GPUModule::load
+  /// (seqfuse/runtime/GPUModule.h), which runs it with only the NVIDIA
+  /// driver. Throws Error for other targets.
+  void save(const std::string &path) const;
   Target target() const;
   Options options() const;
 
@@ -328,6 +332,11 @@ Kernel compile(const Program &program, Target target = Target::cpu(),
 /// (libcuda.so.1) loads and sees a CUDA device. Where not, `whyNot` gets the
 /// reason (the text of the Error a call would throw).
 bool gpuAvailable(std::string *whyNot = nullptr);
+/// Waits for the GPU work this thread queued. A Target::gpu() call whose
+/// tensors are all in device memory (Arg::cuda) returns once queued, as a
+/// CUDA kernel launch does (unless it checks indices or reads a result
+/// back); calls with host tensors wait for the device themselves.
+void gpuSynchronize();
 
 /// The version of the seqfuse library in use ("0.1.0").
 std::string_view version();
