@@ -356,8 +356,6 @@ bool makes(Target t, Stage s) {
   return std::find(all.begin(), all.end(), s) != all.end();
 }
 
-
-
 //===----------------------------------------------------------------------===//
 // Target::gpuSim: the kernels on the CPU
 //===----------------------------------------------------------------------===//
@@ -546,7 +544,8 @@ public:
                      ? "// seqfuse: no ptxas found ($SEQFUSE_PTXAS, PATH, $CUDA_HOME, "
                        "/usr/local/cuda): the driver compiles this PTX when it loads it\n"
                      : "// seqfuse: assembled by " + ptxas + " -arch=" + k.chip +
-                           " into a cubin of " + std::to_string(k.cubin.size()) + " bytes\n";
+                           " into a cubin of " + std::to_string(k.cubin.size()) +
+                           " bytes\n";
     e->ptxText += k.ptx;
     return e;
   }

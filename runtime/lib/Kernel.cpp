@@ -372,8 +372,8 @@ void dumpIfRequested(const Kernel &k) {
   for (Stage s : stagesOf(k.target())) {
     std::string text = k.ir(s);
     if (toStderr) {
-      std::cerr << "// ----- seqfuse " << k.impl()->sig.name << ": stage '" << stageName(s)
-                << "' -----\n"
+      std::cerr << "// ----- seqfuse " << k.impl()->sig.name << ": stage '"
+                << stageName(s) << "' -----\n"
                 << text << "\n";
       continue;
     }
@@ -562,8 +562,9 @@ std::string Kernel::signature() const { return impl_->sig.text(); }
 
 void Kernel::save(const std::string &path) const {
   if (impl_->target.kind != Target::Kind::GPU)
-    throw Error("seqfuse: only Target::gpu() kernels can be saved (this one is for target '" +
-                std::string(impl_->target.name()) + "')");
+    throw Error(
+        "seqfuse: only Target::gpu() kernels can be saved (this one is for target '" +
+        std::string(impl_->target.name()) + "')");
   std::ofstream out(path, std::ios::binary);
   if (!out)
     throw Error("seqfuse: cannot write '" + path + "'");

@@ -237,7 +237,8 @@ Signature Signature::read(std::istream &is) {
     for (size_t d = 0; d < rank; ++d) {
       int kind;
       DimSpec ds;
-      if (!(is >> kind >> ds.extent >> ds.symbol) || kind < 0 || kind > int(DimSpec::Named) ||
+      if (!(is >> kind >> ds.extent >> ds.symbol) || kind < 0 ||
+          kind > int(DimSpec::Named) ||
           (kind == DimSpec::Named && (ds.symbol < 0 || size_t(ds.symbol) >= dims)))
         throw bad("dimension");
       ds.kind = DimSpec::Kind(kind);

@@ -759,7 +759,8 @@ std::optional<Mismatch> seqfuse::fuzz::compareTargets(const Program &p, uint64_t
   };
   const std::string name = target == Target::cpu() ? "jit" : std::string(target.name());
   const std::string unchecked = name + "-unchecked";
-  if (auto m = diff(testing::runOn(jit, args), name.c_str(), testing::reassociates(jit))) {
+  if (auto m =
+          diff(testing::runOn(jit, args), name.c_str(), testing::reassociates(jit))) {
     if (std::getenv("SEQFUSE_FUZZ_REPORT"))
       m->what += "\n" + jit.reportText();
     return m;

@@ -103,9 +103,10 @@ int main(int argc, char **argv) {
     }
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows up in logs
-  std::printf("seqfuse-fuzz: seed %llu, up to %d programs x %d argument sets, target %s\n",
-              static_cast<unsigned long long>(c.seed), c.programs, c.argsPerProgram,
-              std::string(c.target.name()).c_str());
+  std::printf(
+      "seqfuse-fuzz: seed %llu, up to %d programs x %d argument sets, target %s\n",
+      static_cast<unsigned long long>(c.seed), c.programs, c.argsPerProgram,
+      std::string(c.target.name()).c_str());
   auto start = std::chrono::steady_clock::now();
   int programs = 0, statements = 0, runs = 0, errorRuns = 0, failures = 0;
   int perFamily[static_cast<int>(Family::kCount)] = {};

@@ -90,7 +90,9 @@ int main(int argc, char **argv) {
   std::ofstream index(dir / "cases.txt");
   std::vector<Case> all;
   auto add = [&](const std::string &name, std::function<Program()> make, GenOptions g,
-                 Options o = {}) { all.push_back({name, std::move(make), std::move(g), o}); };
+                 Options o = {}) {
+    all.push_back({name, std::move(make), std::move(g), o});
+  };
   // Default tiles (256 x 16 for folds): sizes across one and many tiles.
   GenOptions big;
   big.sizes = {0, 1, 31, 4095, 4097, 40009};
@@ -104,8 +106,10 @@ int main(int argc, char **argv) {
   small.sizes = {33, 1000, 30011};
   small.trials = 2;
   for (const Family &f : families()) {
-    add(std::string(f.name), [f] { return make(f); }, big);
-    add(std::string(f.name) + "_small_tiles", [f] { return make(f); }, small);
+    add(
+        std::string(f.name), [f] { return make(f); }, big);
+    add(
+        std::string(f.name) + "_small_tiles", [f] { return make(f); }, small);
   }
   GenOptions idx = big;
   idx.indexInto["idx"] = {"t", 1};

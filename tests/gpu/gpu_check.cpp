@@ -94,7 +94,8 @@ std::vector<Buffer> readBuffers(std::istream &in) {
     in >> bytes;
     in.get();
     b.bytes.resize(bytes);
-    in.read(reinterpret_cast<char *>(b.bytes.data()), static_cast<std::streamsize>(bytes));
+    in.read(reinterpret_cast<char *>(b.bytes.data()),
+            static_cast<std::streamsize>(bytes));
     out.push_back(std::move(b));
   }
   if (!in)
@@ -139,7 +140,8 @@ std::string compare(const Buffer &want, const Buffer &got, const Bound *bound) {
   if (want.type != DType::F32 && want.type != DType::F64)
     return "integers differ";
   bool f32 = want.type == DType::F32;
-  double limit = f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  double limit =
+      f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
   for (int64_t i = 0; i < want.elems(); ++i) {
     double x = valueAt(want, i), y = valueAt(got, i);
     if ((std::isnan(x) && std::isnan(y)) || x == y)
@@ -206,7 +208,8 @@ int runCases(const std::string &dir) {
     Bound bound = Bound::of(want);
     for (size_t k = 0; k < args.size() && why.empty(); ++k)
       if (args[k].isTensor)
-        if (std::string d = compare(want[k], args[k], mode == "reassociate" ? &bound : nullptr);
+        if (std::string d =
+                compare(want[k], args[k], mode == "reassociate" ? &bound : nullptr);
             !d.empty())
           why = "argument " + std::to_string(k) + ": " + d;
     if (why.empty()) {
@@ -245,7 +248,8 @@ struct Device {
   }
   template <class T> std::vector<T> download(const T *dev, size_t n) {
     std::vector<T> host(n);
-    cuda.check(cuda.api().cuMemcpyDtoHAsync(host.data(), reinterpret_cast<gpu::CUdeviceptr>(dev),
+    cuda.check(cuda.api().cuMemcpyDtoHAsync(host.data(),
+                                            reinterpret_cast<gpu::CUdeviceptr>(dev),
                                             n * sizeof(T), cuda.stream()),
                "cuMemcpyDtoHAsync");
     cuda.check(cuda.api().cuStreamSynchronize(cuda.stream()), "cuStreamSynchronize");
@@ -303,7 +307,9 @@ int runBench(const std::string &dir, int log2n) {
                    "cuMemcpyDtoDAsync");
   });
   std::printf("copy %lld %.4f\n", (long long)n, copy);
-  auto load = [&](const char *name) { return GPUModule::load(dir + "/bench_" + name + ".sfk"); };
+  auto load = [&](const char *name) {
+    return GPUModule::load(dir + "/bench_" + name + ".sfk");
+  };
   auto report = [&](const char *name, double ms) {
     std::printf("seqfuse %s %lld %.4f\n", name, (long long)n, ms);
   };
@@ -316,13 +322,14 @@ int runBench(const std::string &dir, int log2n) {
       s += x[i];
       worst = std::max(worst, std::fabs(out[i] - s) / std::max(1.0, std::fabs(s)));
     }
-    std::printf("check cumsum: largest relative difference from a double sum %.3g\n", worst);
+    std::printf("check cumsum: largest relative difference from a double sum %.3g\n",
+                worst);
   }
   {
     GPUModule m = load("affine");
     report("affine", dev.time([&] {
-             m(Arg::cuda(dx, shape), Arg::cuda(dy, shape), Arg::cuda(d1, shape));
-           }));
+      m(Arg::cuda(dx, shape), Arg::cuda(dy, shape), Arg::cuda(d1, shape));
+    }));
   }
   {
     GPUModule m = load("histogram");
@@ -332,15 +339,15 @@ int runBench(const std::string &dir, int log2n) {
   {
     GPUModule m = load("scatter");
     report("scatter", dev.time([&] {
-             m(Arg::cuda(didx, shape), Arg::cuda(dx, shape), Arg::cuda(d1, shape));
-           }));
+      m(Arg::cuda(didx, shape), Arg::cuda(dx, shape), Arg::cuda(d1, shape));
+    }));
   }
   {
     GPUModule m = load("chain");
     report("chain", dev.time([&] {
-             m(Arg::cuda(dx, shape), Arg::cuda(didx, shape), Arg::cuda(d1, shape),
-               Arg::cuda(d2, shape), Arg::cuda(d3, shape));
-           }));
+      m(Arg::cuda(dx, shape), Arg::cuda(didx, shape), Arg::cuda(d1, shape),
+        Arg::cuda(d2, shape), Arg::cuda(d3, shape));
+    }));
   }
   return 0;
 }

@@ -159,6 +159,28 @@ Value fromBits(OpBuilder &b, Location loc, Value bits, Type t) {
   return i;
 }
 
+/// memref.load of m[i] marked in range (the lowering's own buffers).
+Value markedLoad(OpBuilder &b, Location loc, Value m, Value i) {
+  auto l = memref::LoadOp::create(b, loc, m, ValueRange{i});
+  l->setAttr(kInBoundsAttr, b.getUnitAttr());
+  return l;
+}
+
+/// memref.atomic_rmw `kind` of `v` at m[i]; returns the old value.
+Value atomic(OpBuilder &b, Location loc, arith::AtomicRMWKind kind, Value v, Value m,
+             Value i) {
+  return memref::AtomicRMWOp::create(b, loc, kind, v, m, ValueRange{i});
+}
+/// A coherent read of m[i] (an atomic or with 0): sees other blocks' writes.
+Value atomicRead(OpBuilder &b, Location loc, Value m, Value i) {
+  Type t = cast<MemRefType>(m.getType()).getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0));
+  return atomic(b, loc, arith::AtomicRMWKind::ori, zero, m, i);
+}
+void fence(OpBuilder &b, Location loc) {
+  LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
+}
+
 /// Marks every access and integer division in `root` as in range (no
 /// run-time check): the code runs only where the op's checks are known to
 /// pass (unchecked mode, accesses proven in range, or iterations a probe
@@ -269,10 +291,19 @@ public:
 private:
   void lowerOp(Operation *op);
   void runSerially(ArrayRef<Operation *> ops, const std::string &why);
-  void lowerMap(MapOp op);
-  template <class FoldOp> void lowerFold(FoldOp op);
-  void lowerScatter(ScatterOp op);
-  void lowerHistogram(ScatterCombineOp op);
+  /// Where checked mode's parallel form of `op` stops: lb + the first
+  /// iteration (in the op's order) at which one of its checks fails, or ub
+  /// (a device value: kernels read it); null when its checks cannot be
+  /// evaluated apart from it (they read what it writes or carries).
+  Value probe(Operation *op);
+  /// One thread running `op`'s exact loop from `from` (checked: it raises
+  /// at the probe's iteration).
+  void checkedTail(Operation *op, Value from, OpBuilder &host);
+  // `kEnd`: the parallel form covers k in [lb, kEnd) (null: all of it).
+  void lowerMap(MapOp op, Value kEnd);
+  template <class FoldOp> void lowerFold(FoldOp op, Value kEnd);
+  void lowerScatter(ScatterOp op, Value kEnd);
+  void lowerHistogram(ScatterCombineOp op, Value kEnd);
   std::string whySequential(Operation *op);
 };
 
@@ -300,7 +331,7 @@ Value Kernel::argument(Value hostValue, Type t, OpBuilder &host) {
   if (auto arg = dyn_cast<BlockArgument>(hostValue);
       arg && arg.getOwner() == &h.fn.getBody().front())
     attrs = h.fn.getArgAttrDict(arg.getArgNumber());
-  func.insertArgument(idx, t, attrs, loc);
+  (void)func.insertArgument(idx, t, attrs, loc); // cannot fail: no attribute checks
   operands.push_back(hostValue);
   (void)host;
   return func.getArgument(idx);
@@ -426,18 +457,15 @@ std::string patternName(Operation *op) {
 std::string HostLowering::whySequential(Operation *op) {
   if (isa<SequentialOp>(op))
     return "the loop is kept sequential";
-  if (opts.checked && makesChecks(op))
-    return "it checks an index or divisor at run time (checked mode raises at the "
-           "loop's first failing iteration, with memory as the loop leaves it)";
   if (std::string why = whyNotParallel(op); !why.empty())
     return why;
   if (auto hist = dyn_cast<ScatterCombineOp>(op)) {
     Type t = cast<MemRefType>(hist.getTarget().getType()).getElementType();
     if (!atomicKindOf(hist.getCombiner()) || t.isInteger(1))
-      return isa<FloatType>(t)
-                 ? "a float histogram whose combiner rounds keeps the loop's order on the "
-                   "GPU for now (no deterministic parallel form yet)"
-                 : "its combiner has no atomic form on the GPU";
+      return isa<FloatType>(t) ? "a float histogram whose combiner rounds keeps the "
+                                 "loop's order on the "
+                                 "GPU for now (no deterministic parallel form yet)"
+                               : "its combiner has no atomic form on the GPU";
   }
   return "";
 }
@@ -478,18 +506,194 @@ void HostLowering::lowerOp(Operation *op) {
     runSerially({op}, why);
     return;
   }
+  Value kEnd;
+  if (opts.checked && makesChecks(op)) {
+    kEnd = probe(op);
+    if (!kEnd) {
+      std::string why =
+          "its run-time checks depend on what it writes or carries (checked "
+          "mode raises at the loop's first failing iteration, with memory as "
+          "the loop leaves it)";
+      record(op, patternName(op), "GPU: one thread runs the loop (" + why + ")");
+      runSerially({op}, why);
+      return;
+    }
+  }
   if (auto m = dyn_cast<MapOp>(op))
-    return lowerMap(m);
+    return lowerMap(m, kEnd);
   if (auto r = dyn_cast<ReduceOp>(op))
-    return lowerFold(r);
+    return lowerFold(r, kEnd);
   if (auto s = dyn_cast<ScanOp>(op))
-    return lowerFold(s);
+    return lowerFold(s, kEnd);
   if (auto s = dyn_cast<ScatterOp>(op))
-    return lowerScatter(s);
+    return lowerScatter(s, kEnd);
   if (auto s = dyn_cast<ScatterCombineOp>(op))
-    return lowerHistogram(s);
+    return lowerHistogram(s, kEnd);
   record(op, patternName(op), "GPU: one thread runs the loop");
   runSerially({op}, "no GPU form");
+}
+
+/// What the report adds for an op whose checks a probe ran first.
+constexpr const char *kProbed =
+    "; its run-time checks first, in a parallel read-only pass (the first failing "
+    "iteration by atomic min): the parallel form runs up to it, then one thread runs the "
+    "loop from there and raises as the loop does";
+
+Value HostLowering::probe(Operation *op) {
+  auto p = cast<PatternOp>(op);
+  OpBuilder host(op);
+  Value lb = p.getLowerBound(), ub = p.getUpperBound();
+  Value revBase = reverseBase(host, loc, lb, ub, p.isReverse());
+  // Every byte 0x7F: beyond any iteration.
+  Value first = scratch(host, host.getI64Type(), cIndex(host, loc, 1));
+  gpu::MemsetOp::create(host, loc, Type(), ValueRange{}, first,
+                        cI64(host, loc, 0x7F7F7F7F7F7F7F7FLL));
+  // Memory the op writes: a probe that reads it would see other values than
+  // the loop (the CPU's rule too).
+  llvm::SmallPtrSet<Value, 4> written;
+  op->walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
+  if (Value t = p.getScatterTarget())
+    written.insert(t);
+  const int64_t tile = opts.threads * opts.mapItems;
+  Kernel k(*this, "probe", opts.threads, false);
+  OpBuilder &b = k.b;
+  Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
+  Value trip = arith::MaxSIOp::create(b, loc, sub(b, loc, ub, lb), cIndex(b, loc, 0));
+  Value tiles = arith::CeilDivSIOp::create(b, loc, trip, cIndex(b, loc, tile));
+  // The loop over the iterations first, with an empty body per iteration;
+  // then each body (the analyses below need finished ops around them).
+  struct Slot {
+    Block *block;
+    Value i, k;
+  };
+  SmallVector<Slot> slots;
+  forLoop(b, loc, bx, tiles, gx, [&](OpBuilder &tb, Value tileIdx) {
+    Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
+    for (int64_t j = 0; j < opts.mapItems; ++j) {
+      Value kk = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
+      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, kk, ub),
+             [&](OpBuilder &ib) {
+               Value i = revBase ? sub(ib, loc, revBase, kk) : kk;
+               slots.push_back({ib.getInsertionBlock(), i, kk});
+             });
+    }
+  });
+  bool ok = true;
+  for (const Slot &slot : slots) {
+    if (!ok)
+      break;
+    OpBuilder ib(slot.block, std::prev(slot.block->end()));
+    Value i = slot.i, kk = slot.k;
+    // One iteration of the op's exact loop, as a template: its checks, then
+    // its read-only twin.
+    Value one = cIndex(ib, loc, 1);
+    SmallVector<Value> init;
+    if (p.getCombinerRegion() && !p.getScatterTarget())
+      init.assign(op->getOperands().begin() + 2, op->getOperands().end());
+    auto tmpl = scf::ForOp::create(
+        ib, loc, i, add(ib, loc, i, one), one, init,
+        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
+          SmallVector<Value> next;
+          if (p.getScatterTarget()) {
+            SmallVector<Value> e = inlineRegion(nb, p.getElementRegion(), {iv});
+            Value v = e.pop_back_val();
+            if (Region *c = p.getCombinerRegion()) {
+              Value old = memref::LoadOp::create(nb, loc, p.getScatterTarget(), e);
+              v = inlineRegion(nb, *c, {old, v}).front();
+            }
+            memref::StoreOp::create(nb, loc, v, p.getScatterTarget(), e);
+          } else if (p.getCombinerRegion()) {
+            next = foldStep(nb, p, iv, acc, liveSlots(p));
+          } else {
+            inlineRegion(nb, p.getElementRegion(), {iv});
+          }
+          scf::YieldOp::create(nb, loc, next);
+        });
+    lowerNestedToLoops(tmpl);
+    guardAccesses(tmpl, [](Operation *, StringRef, StringRef, int64_t) -> int64_t {
+      return 0; // the probe reports only where, the loop reports what
+    });
+    Value failed = buildProbe(ib, loc, *tmpl.getBody(), i);
+    if (!failed) {
+      ok = false; // the whole kernel goes
+      break;
+    }
+    ifThen(ib, loc, failed, [&](OpBuilder &fb) {
+      atomic(fb, loc, arith::AtomicRMWKind::mins,
+             arith::IndexCastOp::create(fb, loc, fb.getI64Type(), sub(fb, loc, kk, lb)),
+             first, cIndex(fb, loc, 0));
+    });
+    // What the twin computes but no check uses (the fold's own arithmetic,
+    // the stores' values) goes.
+    for (bool changed = true; changed;) {
+      changed = false;
+      SmallVector<Operation *> dead;
+      for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
+        o->walk([&](Operation *in) {
+          if (!in->hasTrait<OpTrait::IsTerminator>() && isOpTriviallyDead(in))
+            dead.push_back(in);
+        });
+      for (Operation *d : dead)
+        if (d->use_empty()) {
+          d->erase();
+          changed = true;
+          break; // the walk's list may hold what this erased
+        }
+    }
+    // The twin may not use the template's own values (its carried
+    // accumulators): those checks depend on the fold's state.
+    bool ownValues = false;
+    for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
+      o->walk([&](Operation *in) {
+        for (Value v : in->getOperands())
+          if (tmpl.getRegion().isAncestor(v.getParentRegion()))
+            ownValues = true;
+      });
+    if (ownValues) {
+      ok = false;
+      break;
+    }
+    tmpl.erase();
+  }
+  // The probe may read nothing the op writes.
+  if (ok)
+    k.func.walk([&](memref::LoadOp l) {
+      if (written.contains(l.getMemRef()))
+        ok = false;
+    });
+  if (!ok) {
+    k.func.erase();
+    return Value();
+  }
+  markUnchecked(k.func);
+  Value zero = cIndex(host, loc, 0), c1 = cIndex(host, loc, 1);
+  Value hTrip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
+  Value hTiles = arith::CeilDivSIOp::create(host, loc, hTrip, cIndex(host, loc, tile));
+  Value grid = arith::MaxSIOp::create(
+      host, loc, arith::MinSIOp::create(host, loc, hTiles, cIndex(host, loc, 1 << 16)),
+      c1);
+  k.launch(host, grid, c1);
+  // kEnd = lb + min(first, trip), computed where it is used (in kernels).
+  Value firstK =
+      arith::IndexCastOp::create(host, loc, host.getIndexType(), readCell(host, first));
+  return add(host, loc, lb, arith::MinSIOp::create(host, loc, firstK, hTrip));
+}
+
+void HostLowering::checkedTail(Operation *op, Value from, OpBuilder &host) {
+  auto p = cast<PatternOp>(op);
+  Kernel k(*this, "tail", 1, /*singleThread=*/true);
+  k.pinFirst(statusBuffer());
+  OpBuilder &b = k.b;
+  if (p.getScatterTarget())
+    scatterLoop(b, p, from);
+  else
+    buildLoop(b, loc, from, p.getUpperBound(), Value(), {},
+              [&](OpBuilder &nb, Value i, ValueRange) {
+                inlineRegion(nb, p.getElementRegion(), {i});
+                return SmallVector<Value>();
+              });
+  Value one = cIndex(host, loc, 1);
+  k.launch(host, one, one)->setAttr(kMayFailAttr, host.getUnitAttr());
 }
 
 /// `ops` (consecutive, in program order) in one kernel of one thread, each
@@ -544,7 +748,7 @@ void HostLowering::runSerially(ArrayRef<Operation *> ops, const std::string &) {
 /// Tiles of threads*mapItems iterations; thread t of tile k runs i = lb +
 /// k*tile + j*threads + t (striped: neighbouring threads touch neighbouring
 /// elements). Blocks stride over the tiles.
-void HostLowering::lowerMap(MapOp op) {
+void HostLowering::lowerMap(MapOp op, Value kEnd) {
   OpBuilder host(op);
   const int64_t tile = opts.threads * opts.mapItems;
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
@@ -556,22 +760,25 @@ void HostLowering::lowerMap(MapOp op) {
       host, loc, arith::MinSIOp::create(host, loc, tiles, cIndex(host, loc, 1 << 16)),
       one);
 
+  Value end = kEnd ? kEnd : ub; // checked: up to the probe's first failure
   Kernel k(*this, "map", opts.threads, false);
   OpBuilder &b = k.b;
   Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, ub, lb), cIndex(b, loc, 0));
+  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
   Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
   forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
     Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
     for (int64_t j = 0; j < opts.mapItems; ++j) {
       Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
-      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, ub),
+      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
              [&](OpBuilder &ib) { inlineRegion(ib, op.getBody(), {i}); });
     }
   });
   lowerNestedToLoops(k.func);
   markUnchecked(k.func);
   k.launch(host, grid, one);
+  if (kEnd)
+    checkedTail(op, kEnd, host);
   bool nested = false;
   op.getBody().walk([&](Operation *inner) {
     nested |= isa<PatternOp>(inner) || isa<SequentialOp>(inner);
@@ -581,7 +788,8 @@ void HostLowering::lowerMap(MapOp op) {
              std::to_string(opts.threads) + " threads x " +
              std::to_string(opts.mapItems) +
              ", striped), blocks striding over the tiles" +
-             (nested ? "; the ops inside run as loops in each iteration's thread" : ""));
+             (nested ? "; the ops inside run as loops in each iteration's thread" : "") +
+             (kEnd ? kProbed : ""));
   op.erase();
 }
 
@@ -688,22 +896,7 @@ struct TileBuffer {
 /// inclusive prefix), bit 2: the tile (or one before it) is not finite.
 constexpr int64_t kAggregate = 1, kInclusive = 2, kBadBit = 4;
 
-/// memref.atomic_rmw `kind` of `v` at m[i]; returns the old value.
-Value atomic(OpBuilder &b, Location loc, arith::AtomicRMWKind kind, Value v, Value m,
-             Value i) {
-  return memref::AtomicRMWOp::create(b, loc, kind, v, m, ValueRange{i});
-}
-/// A coherent read of m[i] (an atomic or with 0): sees other blocks' writes.
-Value atomicRead(OpBuilder &b, Location loc, Value m, Value i) {
-  Type t = cast<MemRefType>(m.getType()).getElementType();
-  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0));
-  return atomic(b, loc, arith::AtomicRMWKind::ori, zero, m, i);
-}
-void fence(OpBuilder &b, Location loc) {
-  LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
-}
-
-template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
+template <class FoldOp> void HostLowering::lowerFold(FoldOp op, Value kEnd) {
   OpBuilder host(op);
   FoldInfo f{op,    cast<PatternOp>(op.getOperation()),
              {},    op.getIdentity(),
@@ -734,6 +927,9 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
   const int64_t tile = T * I;
   SmallVector<bool> live = liveSlots(f.p);
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
+  // Checked mode with a probe: the tiles cover k in [lb, kEnd), the
+  // finishing kernel's checked loop the rest (it raises at kEnd).
+  Value end = kEnd ? kEnd : ub;
   Value revBase = reverseBase(host, loc, lb, ub, op.getReverse());
   auto iterOf = [&](OpBuilder &x, Value k) -> Value {
     return revBase ? sub(x, loc, revBase, k) : k;
@@ -791,7 +987,7 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
   Value tileId = memref::LoadOp::create(b, loc, shTile, ValueRange{c0});
   Value tileBase = add(b, loc, lb, mul(b, loc, tileId, cIndex(b, loc, tile)));
   Value tileEnd =
-      arith::MinSIOp::create(b, loc, add(b, loc, tileBase, cIndex(b, loc, tile)), ub);
+      arith::MinSIOp::create(b, loc, add(b, loc, tileBase, cIndex(b, loc, tile)), end);
   auto validK = [&](OpBuilder &x, Value kk) {
     return cmp(x, loc, arith::CmpIPredicate::slt, kk, tileEnd);
   };
@@ -1120,43 +1316,48 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
   k.launch(host, grid, one);
 
   // The finishing kernel (one thread): the result, and the exact loop from
-  // the first tile that was not finite.
+  // the first tile that was not finite, or from where a probe stopped the
+  // tiles (checked: it raises there).
   bool resultsUsed =
       llvm::any_of(op->getResults(), [](Value r) { return !r.use_empty(); });
-  if (resultsUsed || f.checkFinite) {
+  if (resultsUsed || f.checkFinite || kEnd) {
     Kernel fin(*this, isa<ScanOp>(op) ? "scan_finish" : "reduce_finish", 1, true);
+    if (kEnd)
+      fin.pinFirst(statusBuffer());
     OpBuilder &x = fin.b;
     Value z0 = cIndex(x, loc, 0), z1 = cIndex(x, loc, 1);
-    Value xTrip = arith::MaxSIOp::create(x, loc, sub(x, loc, ub, lb), z0);
+    Value xTrip = arith::MaxSIOp::create(x, loc, sub(x, loc, end, lb), z0);
     Value xTiles = arith::CeilDivSIOp::create(x, loc, xTrip, cIndex(x, loc, tile));
     Value none = cmp(x, loc, arith::CmpIPredicate::eq, xTiles, z0);
     Value last = sub(x, loc, arith::MaxSIOp::create(x, loc, xTiles, z1), z1);
     auto loadBits = [&](OpBuilder &y, ArrayRef<Value> bufs, Value at) {
       SmallVector<Value> out;
       for (auto [m, ty] : llvm::zip_equal(bufs, f.types))
-        out.push_back(
-            fromBits(y, loc, memref::LoadOp::create(y, loc, m, ValueRange{at}), ty));
+        out.push_back(fromBits(y, loc, markedLoad(y, loc, m, at), ty));
       return out;
     };
-    SmallVector<Value> result;
-    {
-      auto sel = ifElse(
-          x, loc, f.types, none,
-          [&](OpBuilder &y, Location) {
-            scf::YieldOp::create(y, loc, SmallVector<Value>(op.getInit()));
-          },
-          [&](OpBuilder &y, Location) {
-            scf::YieldOp::create(y, loc, loadBits(y, incls, last));
-          });
-      result.assign(sel.getResults().begin(), sel.getResults().end());
-    }
+    SmallVector<Type> carryTypes(f.types);
+    carryTypes.push_back(x.getIndexType());
+    // (the accumulator at `from`, from)
+    auto start = ifElse(
+        x, loc, carryTypes, none,
+        [&](OpBuilder &y, Location) {
+          SmallVector<Value> out(op.getInit());
+          out.push_back(end);
+          scf::YieldOp::create(y, loc, out);
+        },
+        [&](OpBuilder &y, Location) {
+          SmallVector<Value> out = loadBits(y, incls, last);
+          out.push_back(end);
+          scf::YieldOp::create(y, loc, out);
+        });
+    SmallVector<Value> carry(start.getResults().begin(), start.getResults().end());
     if (f.checkFinite) {
-      Value fb = arith::IndexCastOp::create(
-          x, loc, x.getIndexType(),
-          memref::LoadOp::create(x, loc, firstBad, ValueRange{z0}));
+      Value fb = arith::IndexCastOp::create(x, loc, x.getIndexType(),
+                                            markedLoad(x, loc, firstBad, z0));
       Value anyBad = cmp(x, loc, arith::CmpIPredicate::slt, fb, xTiles);
       auto redo = ifElse(
-          x, loc, f.types, anyBad,
+          x, loc, carryTypes, anyBad,
           [&](OpBuilder &y, Location) {
             Value from = add(y, loc, lb, mul(y, loc, fb, cIndex(y, loc, tile)));
             Value isFirst = cmp(y, loc, arith::CmpIPredicate::eq, fb, cIndex(y, loc, 0));
@@ -1169,14 +1370,23 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
                   scf::YieldOp::create(
                       z, loc, loadBits(z, incls, sub(z, loc, fb, cIndex(z, loc, 1))));
                 });
-            Value rb = reverseBase(y, loc, lb, ub, op.getReverse());
-            auto loop = foldLoop(y, f.p, from, ub, rb, carryIf.getResults(), live);
-            scf::YieldOp::create(y, loc, loop.getResults());
+            SmallVector<Value> out(carryIf.getResults().begin(),
+                                   carryIf.getResults().end());
+            out.push_back(from);
+            scf::YieldOp::create(y, loc, out);
           },
-          [&](OpBuilder &y, Location) { scf::YieldOp::create(y, loc, result); });
-      result.assign(redo.getResults().begin(), redo.getResults().end());
+          [&](OpBuilder &y, Location) { scf::YieldOp::create(y, loc, carry); });
+      carry.assign(redo.getResults().begin(), redo.getResults().end());
     }
-    markUnchecked(fin.func);
+    // The exact loop over [from, ub): empty unless a tile was not finite or
+    // a probe stopped the tiles.
+    Value from = carry.pop_back_val();
+    Value rb = reverseBase(x, loc, lb, ub, op.getReverse());
+    SmallVector<Value> result(foldLoop(x, f.p, from, ub, rb, carry, live).getResults());
+    // Its own accesses are checked where a probe ran (the loop raises as
+    // the user's would); the scratch reads above are in range.
+    if (!kEnd)
+      markUnchecked(fin.func);
     OpBuilder after(op->getBlock(), std::next(op->getIterator()));
     for (auto [r, v] : llvm::zip_equal(op->getResults(), result)) {
       if (r.use_empty())
@@ -1186,7 +1396,9 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
           ->setAttr(kInBoundsAttr, x.getUnitAttr());
       r.replaceAllUsesWith(readCell(after, c));
     }
-    fin.launch(host, one, one);
+    auto launch = fin.launch(host, one, one);
+    if (kEnd)
+      launch->setAttr(kMayFailAttr, host.getUnitAttr());
   }
   std::string what = isa<ScanOp>(op) ? "scan" : "reduction";
   record(op, isa<ScanOp>(op) ? "scan" : "reduce",
@@ -1199,7 +1411,8 @@ template <class FoldOp> void HostLowering::lowerFold(FoldOp op) {
                              : "; exact: the loop's result bit for bit") +
              (f.checkFinite ? "; from a tile whose float values are not finite on, one "
                               "thread runs the loop"
-                            : ""));
+                            : "") +
+             (kEnd ? kProbed : ""));
   op.erase();
 }
 
@@ -1218,8 +1431,11 @@ Value linearIndex(OpBuilder &b, Location loc, Value m, ValueRange idx) {
 }
 
 /// A kernel over the iterations of `op` (like a map): `body(b, i)`.
-void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, StringRef name,
-                    function_ref<void(OpBuilder &, Value)> body, OpBuilder &host) {
+/// (`ub` sizes the grid on the host; the kernel runs i < `end`, where a
+/// probe may have stopped it earlier: a device value.)
+void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, Value end,
+                    StringRef name, function_ref<void(OpBuilder &, Value)> body,
+                    OpBuilder &host) {
   Location loc = h.loc;
   const int64_t tile = h.opts.threads * h.opts.mapItems;
   Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
@@ -1231,13 +1447,13 @@ void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, StringRe
   Kernel k(h, name, h.opts.threads, false);
   OpBuilder &b = k.b;
   Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, ub, lb), cIndex(b, loc, 0));
+  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
   Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
   forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
     Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
     for (int64_t j = 0; j < h.opts.mapItems; ++j) {
       Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * h.opts.threads), t));
-      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, ub),
+      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
              [&](OpBuilder &ib) { body(ib, i); });
     }
   });
@@ -1248,7 +1464,7 @@ void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, StringRe
 
 /// Last writer wins, exactly: winner[t] = the largest iteration writing t
 /// (atomic max), then every iteration that is its element's winner stores.
-void HostLowering::lowerScatter(ScatterOp op) {
+void HostLowering::lowerScatter(ScatterOp op, Value kEnd) {
   OpBuilder host(op);
   Value target = op.getTarget();
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
@@ -1260,7 +1476,7 @@ void HostLowering::lowerScatter(ScatterOp op) {
                          arith::MaxSIOp::create(host, loc, size, cIndex(host, loc, 1)));
   gpu::MemsetOp::create(host, loc, Type(), ValueRange{}, winner, cI64(host, loc, -1));
   overIterations(
-      *this, op, lb, ub, "scatter_winner",
+      *this, op, lb, ub, kEnd ? kEnd : ub, "scatter_winner",
       [&](OpBuilder &b, Value i) {
         SmallVector<Value> e = inlineRegion(b, op.getElement(), {i});
         e.pop_back();
@@ -1270,7 +1486,7 @@ void HostLowering::lowerScatter(ScatterOp op) {
       },
       host);
   overIterations(
-      *this, op, lb, ub, "scatter_write",
+      *this, op, lb, ub, kEnd ? kEnd : ub, "scatter_write",
       [&](OpBuilder &b, Value i) {
         SmallVector<Value> e = inlineRegion(b, op.getElement(), {i});
         Value v = e.pop_back_val();
@@ -1282,9 +1498,13 @@ void HostLowering::lowerScatter(ScatterOp op) {
                [&](OpBuilder &x) { memref::StoreOp::create(x, loc, v, target, e); });
       },
       host);
+  if (kEnd)
+    checkedTail(op, kEnd, host);
   record(op, "scatter",
-         "GPU: exact last writer wins: the largest iteration writing each element by "
-         "atomic max, then the winners store (two passes over the iterations)");
+         std::string("GPU: exact last writer wins: the largest iteration writing each "
+                     "element by atomic max, then the winners store (two passes over the "
+                     "iterations)") +
+             (kEnd ? kProbed : ""));
   op.erase();
 }
 
@@ -1326,21 +1546,25 @@ std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner) {
 
 /// Integer combiners (and float min/max, which round nothing) commute and
 /// associate exactly: every iteration updates the target atomically.
-void HostLowering::lowerHistogram(ScatterCombineOp op) {
+void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
   OpBuilder host(op);
   Value target = op.getTarget();
   arith::AtomicRMWKind kind = *atomicKindOf(op.getCombiner()); // whySequential checked
   overIterations(
-      *this, op, op.getLowerBound(), op.getUpperBound(), "histogram",
+      *this, op, op.getLowerBound(), op.getUpperBound(), kEnd ? kEnd : op.getUpperBound(),
+      "histogram",
       [&](OpBuilder &b, Value i) {
         SmallVector<Value> e = inlineRegion(b, op.getElement(), {i});
         Value v = e.pop_back_val();
         memref::AtomicRMWOp::create(b, loc, kind, v, target, e);
       },
       host);
+  if (kEnd)
+    checkedTail(op, kEnd, host);
   record(op, "scatter_combine",
-         "GPU: every iteration updates its element atomically (the combiner is exact "
-         "in any order: the loop's result bit for bit)");
+         std::string("GPU: every iteration updates its element atomically (the combiner "
+                     "is exact in any order: the loop's result bit for bit)") +
+             (kEnd ? kProbed : ""));
   op.erase();
 }
 

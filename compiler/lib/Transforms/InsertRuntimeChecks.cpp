@@ -29,6 +29,95 @@ using seqfuse::provablyInBounds;
 
 namespace {
 
+/// if (failed) call @seqfuse_rt_check_failed(site, value, bound)
+void emitCheck(OpBuilder &b, Location loc, Value failed, int64_t site, Value value,
+               Value bound) {
+  auto ifOp = scf::IfOp::create(b, loc, failed, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  auto toI64 = [&](Value v) -> Value {
+    if (v.getType().isIndex())
+      return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+    if (v.getType().getIntOrFloatBitWidth() < 64)
+      return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+    return v;
+  };
+  Value s = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(site));
+  func::CallOp::create(b, loc, seqfuse::kCheckFailedFn, TypeRange{},
+                       ValueRange{s, toI64(value), toI64(bound)});
+}
+
+bool guard(Operation *op, const seqfuse::SiteFn &addSite) {
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  bool any = false;
+  if (isa<memref::LoadOp, memref::StoreOp>(op)) {
+    Value m = isa<memref::LoadOp>(op) ? cast<memref::LoadOp>(op).getMemRef()
+                                      : cast<memref::StoreOp>(op).getMemRef();
+    ValueRange indices = isa<memref::LoadOp>(op) ? cast<memref::LoadOp>(op).getIndices()
+                                                 : cast<memref::StoreOp>(op).getIndices();
+    std::string name = seqfuse::tensorName(m);
+    for (auto [d, idx] : llvm::enumerate(indices)) {
+      if (provablyInBounds(idx, m, d))
+        continue;
+      Value extent = memref::DimOp::create(b, loc, m, static_cast<int64_t>(d));
+      Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, idx, extent);
+      emitCheck(b, loc, bad, addSite(op, "index", name, d), idx, extent);
+      any = true;
+    }
+    return any;
+  }
+  // Integer division / remainder.
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  Type t = rhs.getType();
+  auto cst = [&](int64_t v) -> Value {
+    if (t.isIndex())
+      return arith::ConstantIndexOp::create(b, loc, v);
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+  };
+  Value zero = cst(0);
+  if (!(constIndex(rhs) && *constIndex(rhs) != 0)) {
+    Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, zero);
+    emitCheck(b, loc, isZero, addSite(op, "divide-by-zero", "", 0), lhs, rhs);
+    any = true;
+  }
+  bool isSigned =
+      isa<arith::DivSIOp, arith::RemSIOp, arith::CeilDivSIOp, arith::FloorDivSIOp>(op);
+  if (isSigned && !(constIndex(rhs) && *constIndex(rhs) != -1)) {
+    unsigned w = t.isIndex() ? 64 : t.getIntOrFloatBitWidth();
+    Value minV = t.isIndex()
+                     ? arith::ConstantIndexOp::create(b, loc, INT64_MIN)
+                     : arith::ConstantOp::create(
+                           b, loc, b.getIntegerAttr(t, APInt::getSignedMinValue(w)));
+    Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lhs, minV);
+    Value isNeg1 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, cst(-1));
+    Value both = arith::AndIOp::create(b, loc, isMin, isNeg1);
+    emitCheck(b, loc, both, addSite(op, "divide-overflow", "", 0), lhs, rhs);
+    any = true;
+  }
+  return any;
+}
+
+} // namespace
+
+bool seqfuse::guardAccesses(Operation *root, const SiteFn &addSite) {
+  SmallVector<Operation *> guarded;
+  root->walk([&](Operation *op) {
+    if (op->hasAttr(kInBoundsAttr)) // in range by construction
+      return;
+    if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
+            arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::FloorDivSIOp,
+            arith::CeilDivUIOp>(op))
+      guarded.push_back(op);
+  });
+  bool any = false;
+  for (Operation *op : guarded)
+    any |= guard(op, addSite);
+  return any;
+}
+
+namespace {
+
 struct InsertRuntimeChecks
     : seqfuse::impl::InsertRuntimeChecksPassBase<InsertRuntimeChecks> {
   SmallVector<Attribute> sites;
@@ -51,18 +140,10 @@ struct InsertRuntimeChecks
     for (auto [fn, table] : fns) {
       if (fn.isExternal() || fn->hasAttr(seqfuse::kCheckedAttr))
         continue;
-      SmallVector<Operation *> guarded;
-      fn->walk([&](Operation *op) {
-        if (op->hasAttr(seqfuse::kInBoundsAttr)) // in range by construction
-          return;
-        if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::RemSIOp,
-                arith::DivUIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::FloorDivSIOp,
-                arith::CeilDivUIOp>(op))
-          guarded.push_back(op);
-      });
-      bool here = false;
-      for (Operation *op : guarded)
-        here |= guard(op);
+      bool here = seqfuse::guardAccesses(
+          fn, [&](Operation *op, StringRef kind, StringRef tensor, int64_t dim) {
+            return addSite(op, kind, tensor, dim);
+          });
       if (here)
         declareCallee(table);
       fn->setAttr(seqfuse::kCheckedAttr, UnitAttr::get(&getContext()));
@@ -106,77 +187,6 @@ struct InsertRuntimeChecks
         b.getNamedAttr("line", b.getI64IntegerAttr(line)),
     }));
     return static_cast<int64_t>(sites.size() - 1);
-  }
-
-  /// if (failed) call @seqfuse_rt_check_failed(site, value, bound)
-  void emitCheck(OpBuilder &b, Location loc, Value failed, int64_t site, Value value,
-                 Value bound) {
-    auto ifOp = scf::IfOp::create(b, loc, failed, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    auto toI64 = [&](Value v) -> Value {
-      if (v.getType().isIndex())
-        return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
-      if (v.getType().getIntOrFloatBitWidth() < 64)
-        return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
-      return v;
-    };
-    Value s = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(site));
-    func::CallOp::create(b, loc, seqfuse::kCheckFailedFn, TypeRange{},
-                         ValueRange{s, toI64(value), toI64(bound)});
-  }
-
-  bool guard(Operation *op) {
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    bool any = false;
-    if (isa<memref::LoadOp, memref::StoreOp>(op)) {
-      Value m = isa<memref::LoadOp>(op) ? cast<memref::LoadOp>(op).getMemRef()
-                                        : cast<memref::StoreOp>(op).getMemRef();
-      ValueRange indices = isa<memref::LoadOp>(op)
-                               ? cast<memref::LoadOp>(op).getIndices()
-                               : cast<memref::StoreOp>(op).getIndices();
-      std::string name = seqfuse::tensorName(m);
-      for (auto [d, idx] : llvm::enumerate(indices)) {
-        if (provablyInBounds(idx, m, d))
-          continue;
-        Value extent = memref::DimOp::create(b, loc, m, static_cast<int64_t>(d));
-        Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, idx, extent);
-        emitCheck(b, loc, bad, addSite(op, "index", name, d), idx, extent);
-        any = true;
-      }
-      return any;
-    }
-    // Integer division / remainder.
-    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    Type t = rhs.getType();
-    auto cst = [&](int64_t v) -> Value {
-      if (t.isIndex())
-        return arith::ConstantIndexOp::create(b, loc, v);
-      return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
-    };
-    Value zero = cst(0);
-    if (!(constIndex(rhs) && *constIndex(rhs) != 0)) {
-      Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, zero);
-      emitCheck(b, loc, isZero, addSite(op, "divide-by-zero", "", 0), lhs, rhs);
-      any = true;
-    }
-    bool isSigned =
-        isa<arith::DivSIOp, arith::RemSIOp, arith::CeilDivSIOp, arith::FloorDivSIOp>(op);
-    if (isSigned && !(constIndex(rhs) && *constIndex(rhs) != -1)) {
-      unsigned w = t.isIndex() ? 64 : t.getIntOrFloatBitWidth();
-      Value minV = t.isIndex()
-                       ? arith::ConstantIndexOp::create(b, loc, INT64_MIN)
-                       : arith::ConstantOp::create(
-                             b, loc, b.getIntegerAttr(t, APInt::getSignedMinValue(w)));
-      Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lhs, minV);
-      Value isNeg1 =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rhs, cst(-1));
-      Value both = arith::AndIOp::create(b, loc, isMin, isNeg1);
-      emitCheck(b, loc, both, addSite(op, "divide-overflow", "", 0), lhs, rhs);
-      any = true;
-    }
-    return any;
   }
 };
 

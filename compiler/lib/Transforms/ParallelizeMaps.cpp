@@ -166,6 +166,16 @@ private:
   IRMapping m;
 };
 
+} // namespace
+
+Value seqfuse::buildProbe(OpBuilder &b, Location loc, Block &body, Value iv) {
+  Probe probe(b, loc);
+  Value failed = probe.build(body, iv);
+  return probe.ok ? failed : Value();
+}
+
+namespace {
+
 /// Removes what `region` computes but does not use (the loads and arithmetic
 /// of the left-out stores).
 void eraseDeadOps(Region &region) {

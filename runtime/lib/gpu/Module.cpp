@@ -24,7 +24,8 @@ void writeBlob(std::ostream &os, const char *what, const std::string &bytes) {
 std::string readBlob(std::istream &is, const char *what) {
   std::string word, name;
   size_t n = 0;
-  if (!(is >> word >> name >> n) || word != "blob" || name != what || n > (size_t(1) << 31))
+  if (!(is >> word >> name >> n) || word != "blob" || name != what ||
+      n > (size_t(1) << 31))
     throw Error(std::string("seqfuse: malformed saved GPU kernel (") + what + ")");
   is.get(); // the newline
   std::string s(n, '\0');
@@ -122,7 +123,8 @@ SavedKernel SavedKernel::read(std::istream &is) {
   for (const gpu::Step &step : k.plan.steps)
     if (const auto *l = std::get_if<gpu::Launch>(&step))
       for (const gpu::Param &p : l->params)
-        if ((p.kind == gpu::Param::Kind::Tensor || p.kind == gpu::Param::Kind::ScalarArg) &&
+        if ((p.kind == gpu::Param::Kind::Tensor ||
+             p.kind == gpu::Param::Kind::ScalarArg) &&
             static_cast<size_t>(p.index) >= k.sig.args.size())
           throw bad("a launch names argument " + std::to_string(p.index));
   return k;

@@ -47,7 +47,8 @@ private:
 };
 
 /// IndexError with the message of the failed check's site.
-[[noreturn]] void raiseCheckFailure(const gpu::Failure &f, const std::vector<CheckSite> &sites);
+[[noreturn]] void raiseCheckFailure(const gpu::Failure &f,
+                                    const std::vector<CheckSite> &sites);
 
 } // namespace seqfuse::detail
 

@@ -32,11 +32,25 @@ func.func @kept(%k: memref<?xi64>, %out: memref<1xi64>) attributes {seqfuse.kern
 
 // -----
 
-// Checked mode: an op whose indices are not proven in range runs as its
-// exact loop on one thread (the checks go into that kernel).
-// CHECK: seqfuse.algorithms = [{algorithm = "GPU: one thread runs the loop (it checks an index
+// Checked mode: an op whose indices are not proven in range first runs a
+// read-only probe (the first failing iteration by atomic min), then its
+// parallel form up to it (the kernel reads where to stop), then one thread
+// runs the exact loop from there, which raises as the loop does.
+// CHECK: seqfuse.algorithms = [{algorithm = "GPU: tiles of {{.*}}; its run-time checks first
 // CHECK-LABEL: func.func @gather
-// CHECK: gpu.launch_func @gather_kernels::@gather_serial_0 {{.*}} {seqfuse.may_fail}
+// CHECK: %[[FIRST:.*]] = gpu.alloc (%{{.*}}) : memref<?xi64>
+// CHECK: gpu.memset %[[FIRST]], %c9187201950435737471_i64
+// CHECK: gpu.launch_func @gather_kernels::@gather_probe_0 {{.*}}%[[FIRST]] : memref<?xi64>)
+// CHECK: gpu.launch_func @gather_kernels::@gather_map_1 {{.*}}%[[FIRST]]
+// CHECK: gpu.launch_func @gather_kernels::@gather_tail_2 {{.*}} {seqfuse.may_fail}
+// CHECK: gpu.func @gather_probe_0
+// CHECK: arith.cmpi uge
+// CHECK: memref.atomic_rmw mins
+// CHECK-NOT: memref.store
+// CHECK: gpu.func @gather_map_1
+// CHECK: memref.load %{{.*}}[%{{.*}}] {seqfuse.in_bounds}
+// CHECK: gpu.func @gather_tail_2
+// CHECK: scf.for
 func.func @gather(%idx: memref<?xindex>, %v: memref<?xf32>, %out: memref<?xf32>) attributes {seqfuse.kernel} {
   %c0 = arith.constant 0 : index
   %n = memref.dim %idx, %c0 : memref<?xindex>

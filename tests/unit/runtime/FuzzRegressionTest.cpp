@@ -45,9 +45,9 @@ TEST(FuzzRegressions, SavedCasesStayFixed) {
     GeneratedProgram gp = generateProgram(seed, &keep);
     for (Target t : {Target::cpu(), Target::gpuSim()}) {
       auto m = compareTargets(*gp.program, argSeed, nullptr, t);
-      EXPECT_FALSE(m.has_value()) << e.path() << " on " << t.name() << ": "
-                                  << (m ? m->what : "") << "\n"
-                                  << gp.program->str();
+      EXPECT_FALSE(m.has_value())
+          << e.path() << " on " << t.name() << ": " << (m ? m->what : "") << "\n"
+          << gp.program->str();
     }
     ++cases;
   }

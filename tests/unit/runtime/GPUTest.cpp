@@ -147,6 +147,42 @@ TEST(GPUSim, MapsScattersHistogramsAndChainsMatchTheLoop) {
     }
 }
 
+TEST(GPUSim, CheckedModeRunsInParallelUpToTheFirstFailureAndRaisesAsTheLoop) {
+  // acc += v[idx[i]]: a probe finds the first failing iteration; the tiles
+  // cover the iterations before it, one thread the loop from it.
+  Program p = gatherScanProgram();
+  for (const char *tile : {"", "32x1x1"}) {
+    GenOptions knobs;
+    knobs.gpuTile = tile;
+    GPUKnobs scope(knobs);
+    Kernel k = compile(p, Target::gpuSim(), Options{.numThreads = 2});
+    EXPECT_THAT(k.reportText(), HasSubstr("GPU: one-pass tiled scan"));
+    EXPECT_THAT(k.reportText(), HasSubstr("its run-time checks first"));
+    int64_t n = 300000;
+    std::vector<int64_t> vs(100), ix(n), o(n, -9);
+    for (int j = 0; j < 100; ++j)
+      vs[j] = j * 3 - 50;
+    for (int64_t i = 0; i < n; ++i)
+      ix[i] = (i * 37) % 100;
+    ix[200001] = 100;
+    ix[250000] = -1;
+    try {
+      k(vs, ix, o);
+      ADD_FAILURE() << "no IndexError";
+    } catch (const IndexError &e) {
+      EXPECT_THAT(std::string(e.what()),
+                  HasSubstr("index 100 out of range for tensor 'v'"));
+    }
+    int64_t acc = 0;
+    for (int64_t i = 0; i < 200001; ++i) {
+      acc += vs[ix[i]];
+      ASSERT_EQ(o[i], acc) << "at " << i;
+    }
+    for (int64_t i = 200001; i < n; ++i)
+      ASSERT_EQ(o[i], -9) << "written after the failure at " << i;
+  }
+}
+
 TEST(GPUSim, TheReportNamesTheGPUAlgorithm) {
   Kernel scan = compile(make(family("cumsum_f32")), Target::gpuSim());
   EXPECT_THAT(scan.reportText(),

@@ -30,6 +30,28 @@ inline void recordAlgorithm(mlir::ModuleOp m, llvm::StringRef at, llvm::StringRe
                            b.getNamedAttr("algorithm", b.getStringAttr(algorithm))}));
   m->setAttr(kAlgorithmsAttr, b.getArrayAttr(records));
 }
+/// The check site a guard reports: (the access or division, its kind
+/// "index" / "divide-by-zero" / "divide-overflow", the tensor's name, the
+/// dimension) -> the site's number.
+using SiteFn = llvm::function_ref<int64_t(mlir::Operation *, llvm::StringRef,
+                                          llvm::StringRef, int64_t)>;
+/// Guards every load and store in `root` whose index is not proven in range,
+/// and every integer division, as seqfuse-insert-runtime-checks does:
+/// `scf.if (failed) { call @seqfuse_rt_check_failed(site, value, bound) }`
+/// before it (the caller declares the callee). Skips ops marked
+/// seqfuse.in_bounds. Returns whether it made a check.
+bool guardAccesses(mlir::Operation *root, const SiteFn &addSite);
+
+/// The read-only twin of one iteration of a loop body with run-time checks
+/// (guardAccesses): whether any of its checks fails at iteration `iv`,
+/// evaluated in program order (what follows a check runs only where it
+/// passed; stores are left out). Null, with nothing usable built, where the
+/// answer could depend on the loop's own values (its carried accumulators),
+/// a nested loop, or an op with other effects; the caller also refuses it
+/// where it reads memory the loop writes (see ParallelizeMaps.cpp).
+mlir::Value buildProbe(mlir::OpBuilder &b, mlir::Location loc, mlir::Block &body,
+                       mlir::Value iv);
+
 /// Is `op` inside a func whose patterns are already lowered?
 inline bool inLoweredFunc(mlir::Operation *op) {
   auto fn = op->getParentOfType<mlir::func::FuncOp>();
