@@ -290,7 +290,7 @@ public:
 
 private:
   void lowerOp(Operation *op);
-  void runSerially(ArrayRef<Operation *> ops, const std::string &why);
+  gpu::LaunchFuncOp runSerially(ArrayRef<Operation *> ops, const std::string &why);
   /// Where checked mode's parallel form of `op` stops: lb + the first
   /// iteration (in the op's order) at which one of its checks fails, or ub
   /// (a device value: kernels read it); null when its checks cannot be
@@ -298,12 +298,15 @@ private:
   Value probe(Operation *op);
   /// One thread running `op`'s exact loop from `from` (checked: it raises
   /// at the probe's iteration).
-  void checkedTail(Operation *op, Value from, OpBuilder &host);
+  gpu::LaunchFuncOp checkedTail(Operation *op, Value from, OpBuilder &host);
   // `kEnd`: the parallel form covers k in [lb, kEnd) (null: all of it).
   void lowerMap(MapOp op, Value kEnd);
   template <class FoldOp> void lowerFold(FoldOp op, Value kEnd);
   void lowerScatter(ScatterOp op, Value kEnd);
   void lowerHistogram(ScatterCombineOp op, Value kEnd);
+  /// Float + and * (reassociated): deterministic per-tile copies merged in
+  /// tile order for small targets, the loop on one thread for larger ones.
+  void lowerFloatHistogram(ScatterCombineOp op, Value kEnd);
   std::string whySequential(Operation *op);
 };
 
@@ -446,6 +449,7 @@ void HostLowering::record(Operation *op, StringRef pattern,
 }
 
 std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner);
+Operation *floatTreeOp(ScatterCombineOp op);
 
 /// The name of `op` in the report.
 std::string patternName(Operation *op) {
@@ -461,11 +465,9 @@ std::string HostLowering::whySequential(Operation *op) {
     return why;
   if (auto hist = dyn_cast<ScatterCombineOp>(op)) {
     Type t = cast<MemRefType>(hist.getTarget().getType()).getElementType();
-    if (!atomicKindOf(hist.getCombiner()) || t.isInteger(1))
-      return isa<FloatType>(t) ? "a float histogram whose combiner rounds keeps the "
-                                 "loop's order on the "
-                                 "GPU for now (no deterministic parallel form yet)"
-                               : "its combiner has no atomic form on the GPU";
+    if (isa<FloatType>(t) ? !atomicKindOf(hist.getCombiner()) && !floatTreeOp(hist)
+                          : !atomicKindOf(hist.getCombiner()) || t.isInteger(1))
+      return "its combiner has no parallel form on the GPU";
   }
   return "";
 }
@@ -528,7 +530,8 @@ void HostLowering::lowerOp(Operation *op) {
   if (auto s = dyn_cast<ScatterOp>(op))
     return lowerScatter(s, kEnd);
   if (auto s = dyn_cast<ScatterCombineOp>(op))
-    return lowerHistogram(s, kEnd);
+    return atomicKindOf(s.getCombiner()) ? lowerHistogram(s, kEnd)
+                                         : lowerFloatHistogram(s, kEnd);
   record(op, patternName(op), "GPU: one thread runs the loop");
   runSerially({op}, "no GPU form");
 }
@@ -679,7 +682,7 @@ Value HostLowering::probe(Operation *op) {
   return add(host, loc, lb, arith::MinSIOp::create(host, loc, firstK, hTrip));
 }
 
-void HostLowering::checkedTail(Operation *op, Value from, OpBuilder &host) {
+gpu::LaunchFuncOp HostLowering::checkedTail(Operation *op, Value from, OpBuilder &host) {
   auto p = cast<PatternOp>(op);
   Kernel k(*this, "tail", 1, /*singleThread=*/true);
   k.pinFirst(statusBuffer());
@@ -693,13 +696,16 @@ void HostLowering::checkedTail(Operation *op, Value from, OpBuilder &host) {
                 return SmallVector<Value>();
               });
   Value one = cIndex(host, loc, 1);
-  k.launch(host, one, one)->setAttr(kMayFailAttr, host.getUnitAttr());
+  auto launch = k.launch(host, one, one);
+  launch->setAttr(kMayFailAttr, host.getUnitAttr());
+  return launch;
 }
 
 /// `ops` (consecutive, in program order) in one kernel of one thread, each
 /// pattern op as its exact loop; their results that later code uses are
 /// kept in cells.
-void HostLowering::runSerially(ArrayRef<Operation *> ops, const std::string &) {
+gpu::LaunchFuncOp HostLowering::runSerially(ArrayRef<Operation *> ops,
+                                            const std::string &) {
   OpBuilder host(ops.front());
   Kernel k(*this, "serial", 1, /*singleThread=*/true);
   if (opts.checked)
@@ -739,6 +745,7 @@ void HostLowering::runSerially(ArrayRef<Operation *> ops, const std::string &) {
     r.replaceAllUsesWith(readCell(after, c));
   for (Operation *op : llvm::reverse(ops))
     op->erase();
+  return launch;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1435,7 +1442,7 @@ Value linearIndex(OpBuilder &b, Location loc, Value m, ValueRange idx) {
 /// probe may have stopped it earlier: a device value.)
 void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, Value end,
                     StringRef name, function_ref<void(OpBuilder &, Value)> body,
-                    OpBuilder &host) {
+                    OpBuilder &host, Value when = Value()) {
   Location loc = h.loc;
   const int64_t tile = h.opts.threads * h.opts.mapItems;
   Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
@@ -1458,6 +1465,9 @@ void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, Value en
     }
   });
   markUnchecked(k.func);
+  // A launch of no blocks does not run (the plan skips it): `when` false.
+  if (when)
+    grid = arith::SelectOp::create(host, loc, when, grid, zero);
   k.launch(host, grid, one);
   (void)op;
 }
@@ -1544,26 +1554,307 @@ std::optional<arith::AtomicRMWKind> atomicKindOf(Region &combiner) {
   return std::nullopt;
 }
 
+/// The neutral value of an atomic combiner (what a private copy starts from).
+TypedAttr atomicIdentity(arith::AtomicRMWKind kind, Type t) {
+  Builder b(t.getContext());
+  using K = arith::AtomicRMWKind;
+  if (auto ft = dyn_cast<FloatType>(t)) {
+    bool neg = kind == K::maximumf;
+    return b.getFloatAttr(t, APFloat::getInf(ft.getFloatSemantics(), neg));
+  }
+  unsigned w = t.getIntOrFloatBitWidth();
+  switch (kind) {
+  case K::muli:
+    return b.getIntegerAttr(t, 1);
+  case K::andi:
+  case K::minu:
+    return b.getIntegerAttr(t, APInt::getAllOnes(w));
+  case K::maxs:
+    return b.getIntegerAttr(t, APInt::getSignedMinValue(w));
+  case K::mins:
+    return b.getIntegerAttr(t, APInt::getSignedMaxValue(w));
+  default:
+    return b.getIntegerAttr(t, 0);
+  }
+}
+
+/// Row-major indices of linear position `lin` in memref `m`.
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value m, Value lin) {
+  int64_t rank = cast<MemRefType>(m.getType()).getRank();
+  SmallVector<Value> idx(rank);
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    if (d == 0) {
+      idx[d] = lin;
+      break;
+    }
+    Value ext = memref::DimOp::create(b, loc, m, d);
+    idx[d] = arith::RemUIOp::create(b, loc, lin, ext);
+    lin = arith::DivUIOp::create(b, loc, lin, ext);
+  }
+  return idx;
+}
+
+/// Elements of a histogram's target a block keeps a private copy of in
+/// shared memory (32 KiB).
+int64_t sharedCapacity(Type t) {
+  return (32 * 1024) /
+         (t.isIndex() ? 8 : std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8));
+}
+
+/// The float + or * a histogram's combiner is (the target element and the
+/// value), else null.
+Operation *floatTreeOp(ScatterCombineOp op) {
+  Block &c = op.getCombiner().front();
+  auto yield = cast<YieldOp>(c.getTerminator());
+  Operation *d = yield.getValues().front().getDefiningOp();
+  if (!isa_and_nonnull<arith::AddFOp, arith::MulFOp>(d) || d->getBlock() != &c ||
+      !llvm::is_contained(d->getOperands(), c.getArgument(0)) ||
+      !llvm::is_contained(d->getOperands(), c.getArgument(1)))
+    return nullptr;
+  return d;
+}
+
+void HostLowering::lowerFloatHistogram(ScatterCombineOp op, Value kEnd) {
+  OpBuilder host(op);
+  Value target = op.getTarget();
+  auto mt = cast<MemRefType>(target.getType());
+  Type et = mt.getElementType();
+  const int64_t vBytes = et.getIntOrFloatBitWidth() / 8;
+  // A tile per block: its elements' (bin, value) staged in shared memory,
+  // P owners each folding a fixed run of them in order into its own copy,
+  // the copies folded in owner order into the tile's partial result; then
+  // each element of the target folds the tiles' partials in tile order.
+  const int64_t T = opts.threads, P = 16, I = 8, tile = T * I;
+  const int64_t copiesBytes = 46 * 1024 - tile * (4 + vBytes);
+  const int64_t cap = std::max<int64_t>(1, copiesBytes / (P * vBytes));
+  Value lb = op.getLowerBound(), ub = op.getUpperBound();
+  Value end = kEnd ? kEnd : ub;
+  Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
+  Value size = cIndex(host, loc, 1);
+  for (int64_t d = 0; d < mt.getRank(); ++d)
+    size = mul(host, loc, size, memref::DimOp::create(host, loc, target, d));
+  Value small = cmp(host, loc, arith::CmpIPredicate::sle, size, cIndex(host, loc, cap));
+  Value trip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
+  Value tiles = arith::CeilDivSIOp::create(host, loc, trip, cIndex(host, loc, tile));
+  Value partials = scratch(
+      host, et, arith::MaxSIOp::create(host, loc, mul(host, loc, tiles, size), one));
+  Value identity = arith::ConstantOp::create(host, loc,
+                                             isa<arith::MulFOp>(floatTreeOp(op))
+                                                 ? host.getFloatAttr(et, 1.0)
+                                                 : host.getFloatAttr(et, -0.0));
+  auto combine = [&](OpBuilder &b, Value a, Value x) {
+    return inlineRegion(b, op.getCombiner(), {a, x}).front();
+  };
+  {
+    Kernel k(*this, "histogram_tiles", T, false);
+    OpBuilder &b = k.b;
+    Value copies = k.shared(et, P * cap);
+    Value bins = k.shared(b.getI32Type(), tile);
+    Value vals = k.shared(et, tile);
+    Value valid = k.shared(b.getI1Type(), tile);
+    Value t = k.tid(), tileId = k.blockX();
+    Value cT = cIndex(b, loc, T);
+    Value kSize = cIndex(b, loc, 1);
+    for (int64_t d = 0; d < mt.getRank(); ++d)
+      kSize = mul(b, loc, kSize, memref::DimOp::create(b, loc, target, d));
+    Value tileBase = add(b, loc, lb, mul(b, loc, tileId, cIndex(b, loc, tile)));
+    forLoop(b, loc, t, mul(b, loc, kSize, cIndex(b, loc, P)), cT,
+            [&](OpBuilder &x, Value e) {
+              memref::StoreOp::create(x, loc, identity, copies, ValueRange{e});
+            });
+    for (int64_t j = 0; j < I; ++j) {
+      Value q = add(b, loc, cIndex(b, loc, j * T), t);
+      Value kk = add(b, loc, tileBase, q);
+      Value ok = cmp(b, loc, arith::CmpIPredicate::slt, kk, end);
+      memref::StoreOp::create(b, loc, ok, valid, ValueRange{q});
+      ifThen(b, loc, ok, [&](OpBuilder &x) {
+        SmallVector<Value> e = inlineRegion(x, op.getElement(), {kk});
+        Value v = e.pop_back_val();
+        Value lin = linearIndex(x, loc, target, e);
+        memref::StoreOp::create(x, loc,
+                                arith::IndexCastOp::create(x, loc, x.getI32Type(), lin),
+                                bins, ValueRange{q});
+        memref::StoreOp::create(x, loc, v, vals, ValueRange{q});
+      });
+    }
+    k.barrier();
+    // Owner o folds items [o*tile/P, (o+1)*tile/P) in order into copy o.
+    ifThen(b, loc, cmp(b, loc, arith::CmpIPredicate::slt, t, cIndex(b, loc, P)),
+           [&](OpBuilder &x) {
+             Value first = mul(x, loc, t, cIndex(x, loc, tile / P));
+             Value base = mul(x, loc, t, kSize);
+             forLoop(x, loc, first, add(x, loc, first, cIndex(x, loc, tile / P)),
+                     cIndex(x, loc, 1), [&](OpBuilder &y, Value q) {
+                       Value ok = memref::LoadOp::create(y, loc, valid, ValueRange{q});
+                       ifThen(y, loc, ok, [&](OpBuilder &z) {
+                         Value bin = arith::IndexCastOp::create(
+                             z, loc, z.getIndexType(),
+                             memref::LoadOp::create(z, loc, bins, ValueRange{q}));
+                         Value at = add(z, loc, base, bin);
+                         Value old =
+                             memref::LoadOp::create(z, loc, copies, ValueRange{at});
+                         Value v = memref::LoadOp::create(z, loc, vals, ValueRange{q});
+                         memref::StoreOp::create(z, loc, combine(z, old, v), copies,
+                                                 ValueRange{at});
+                       });
+                     });
+           });
+    k.barrier();
+    // The tile's partial: the copies in owner order.
+    forLoop(b, loc, t, kSize, cT, [&](OpBuilder &x, Value e) {
+      Value acc = identity;
+      for (int64_t o = 0; o < P; ++o)
+        acc = combine(
+            x, acc,
+            memref::LoadOp::create(
+                x, loc, copies,
+                ValueRange{add(x, loc, mul(x, loc, cIndex(x, loc, o), kSize), e)}));
+      memref::StoreOp::create(x, loc, acc, partials,
+                              ValueRange{add(x, loc, mul(x, loc, tileId, kSize), e)});
+    });
+    markUnchecked(k.func);
+    k.launch(host, arith::SelectOp::create(host, loc, small, tiles, zero), one);
+  }
+  {
+    // Each element of the target: the tiles' partials in tile order.
+    Kernel k(*this, "histogram_merge", T, false);
+    OpBuilder &b = k.b;
+    Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
+    Value kSize = cIndex(b, loc, 1);
+    for (int64_t d = 0; d < mt.getRank(); ++d)
+      kSize = mul(b, loc, kSize, memref::DimOp::create(b, loc, target, d));
+    Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
+    Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
+    Value e = add(b, loc, mul(b, loc, bx, cIndex(b, loc, T)), t);
+    (void)gx;
+    ifThen(b, loc, cmp(b, loc, arith::CmpIPredicate::slt, e, kSize), [&](OpBuilder &x) {
+      SmallVector<Value> idx = delinearize(x, loc, target, e);
+      Value init = memref::LoadOp::create(x, loc, target, idx);
+      auto loop = scf::ForOp::create(
+          x, loc, cIndex(x, loc, 0), kTiles, cIndex(x, loc, 1), ValueRange{init},
+          [&](OpBuilder &y, Location, Value tt, ValueRange acc) {
+            Value part = memref::LoadOp::create(
+                y, loc, partials, ValueRange{add(y, loc, mul(y, loc, tt, kSize), e)});
+            scf::YieldOp::create(y, loc, combine(y, acc[0], part));
+          });
+      memref::StoreOp::create(x, loc, loop.getResult(0), target, idx);
+    });
+    markUnchecked(k.func);
+    Value blocks = arith::CeilDivSIOp::create(host, loc, size, cIndex(host, loc, T));
+    Value run =
+        andOf(host, loc, small, cmp(host, loc, arith::CmpIPredicate::sgt, tiles, zero));
+    k.launch(host, arith::SelectOp::create(host, loc, run, blocks, zero), one);
+  }
+  if (kEnd) {
+    Value tailGrid = arith::SelectOp::create(host, loc, small, one, zero);
+    auto tail = checkedTail(op, kEnd, host);
+    tail.getGridSizeXMutable().assign(tailGrid);
+  }
+  std::string algorithm =
+      "GPU: a target of up to " + std::to_string(cap) + " elements: tiles of " +
+      std::to_string(tile) + " iterations, " + std::to_string(P) +
+      " owners per tile each folding a fixed run of them in order into its own copy in "
+      "shared memory, the copies folded in owner order, then each element folds the "
+      "tiles' results in tile order: floats reassociated in that fixed grouping "
+      "(deterministic); a larger target: one thread runs the loop" +
+      std::string(kEnd ? kProbed : "");
+  record(op, "scatter_combine", algorithm);
+  // Larger targets: the loop on one thread (a launch of no blocks for small
+  // ones). Checked mode: the loop checks all of it itself.
+  Value serialGrid = arith::SelectOp::create(host, loc, small, zero, one);
+  auto serial = runSerially({op}, ""); // erases op (and host's place with it)
+  serial.getGridSizeXMutable().assign(serialGrid);
+}
+
 /// Integer combiners (and float min/max, which round nothing) commute and
 /// associate exactly: every iteration updates the target atomically.
+/// Integer combiners (and float min/max, which round nothing) commute and
+/// associate exactly. A target that fits in shared memory gets a private
+/// copy per block (from the combiner's identity; every iteration updates it
+/// atomically, then the block merges it into the target atomically); a
+/// larger one is updated atomically in global memory. Which one runs is
+/// decided on the host from the target's size (the other launch has no
+/// blocks).
 void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
   OpBuilder host(op);
   Value target = op.getTarget();
+  auto mt = cast<MemRefType>(target.getType());
+  Type et = mt.getElementType();
   arith::AtomicRMWKind kind = *atomicKindOf(op.getCombiner()); // whySequential checked
+  Value lb = op.getLowerBound(), ub = op.getUpperBound();
+  Value end = kEnd ? kEnd : ub;
+  const int64_t cap = sharedCapacity(et), tile = opts.threads * opts.mapItems;
+  Value size = cIndex(host, loc, 1);
+  for (int64_t d = 0; d < mt.getRank(); ++d)
+    size = mul(host, loc, size, memref::DimOp::create(host, loc, target, d));
+  Value small = cmp(host, loc, arith::CmpIPredicate::sle, size, cIndex(host, loc, cap));
+  // Large targets: every iteration updates the target.
   overIterations(
-      *this, op, op.getLowerBound(), op.getUpperBound(), kEnd ? kEnd : op.getUpperBound(),
-      "histogram",
+      *this, op, lb, ub, end, "histogram",
       [&](OpBuilder &b, Value i) {
         SmallVector<Value> e = inlineRegion(b, op.getElement(), {i});
         Value v = e.pop_back_val();
         memref::AtomicRMWOp::create(b, loc, kind, v, target, e);
       },
-      host);
+      host, notOf(host, loc, small));
+  // Small targets: a private copy per block.
+  {
+    Kernel k(*this, "histogram_shared", opts.threads, false);
+    OpBuilder &b = k.b;
+    Value sh = k.shared(et, cap);
+    Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
+    Value c0 = cIndex(b, loc, 0), T = cIndex(b, loc, opts.threads);
+    Value kSize = cIndex(b, loc, 1);
+    for (int64_t d = 0; d < mt.getRank(); ++d)
+      kSize = mul(b, loc, kSize, memref::DimOp::create(b, loc, target, d));
+    Value id = arith::ConstantOp::create(b, loc, atomicIdentity(kind, et));
+    forLoop(b, loc, t, kSize, T, [&](OpBuilder &x, Value e) {
+      memref::StoreOp::create(x, loc, id, sh, ValueRange{e});
+    });
+    k.barrier();
+    Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), c0);
+    Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
+    forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
+      Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
+      for (int64_t j = 0; j < opts.mapItems; ++j) {
+        Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
+        ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
+               [&](OpBuilder &ib) {
+                 SmallVector<Value> e = inlineRegion(ib, op.getElement(), {i});
+                 Value v = e.pop_back_val();
+                 memref::AtomicRMWOp::create(ib, loc, kind, v, sh,
+                                             ValueRange{linearIndex(ib, loc, target, e)});
+               });
+      }
+    });
+    k.barrier();
+    forLoop(b, loc, t, kSize, T, [&](OpBuilder &x, Value e) {
+      Value v = memref::LoadOp::create(x, loc, sh, ValueRange{e});
+      Value untouched =
+          cmp(x, loc, arith::CmpIPredicate::eq, toBits(x, loc, v), toBits(x, loc, id));
+      ifThen(x, loc, notOf(x, loc, untouched), [&](OpBuilder &y) {
+        memref::AtomicRMWOp::create(y, loc, kind, v, target,
+                                    delinearize(y, loc, target, e));
+      });
+    });
+    markUnchecked(k.func);
+    Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
+    Value hTrip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
+    Value hTiles = arith::CeilDivSIOp::create(host, loc, hTrip, cIndex(host, loc, tile));
+    // Enough blocks to fill a GPU, few enough that the merges stay small.
+    Value grid = arith::MaxSIOp::create(
+        host, loc, arith::MinSIOp::create(host, loc, hTiles, cIndex(host, loc, 1024)),
+        one);
+    k.launch(host, arith::SelectOp::create(host, loc, small, grid, zero), one);
+  }
   if (kEnd)
     checkedTail(op, kEnd, host);
   record(op, "scatter_combine",
-         std::string("GPU: every iteration updates its element atomically (the combiner "
-                     "is exact in any order: the loop's result bit for bit)") +
+         "GPU: a target of up to " + std::to_string(cap) +
+             " elements: a private copy in each block's shared memory (updated "
+             "atomically, then merged into the target atomically); a larger one "
+             "updated atomically in place; the combiner is exact in any order: the "
+             "loop's result bit for bit" +
              (kEnd ? kProbed : ""));
   op.erase();
 }

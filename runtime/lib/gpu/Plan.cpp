@@ -224,6 +224,8 @@ std::optional<Failure> gpu::run(const Plan &plan, Device &device,
     }
     const auto &l = std::get<Launch>(step);
     int64_t gx = reg[l.gridX], gy = reg[l.gridY];
+    if (gx == 0 || gy == 0)
+      continue; // a launch of no blocks runs nothing (a form not taken)
     if (gx < 1 || gx > std::numeric_limits<int32_t>::max() || gy < 1 || gy > 65535)
       throw Error("seqfuse: a GPU kernel of " + plan.kernels[l.kernel] +
                   " needs a grid of " + std::to_string(gx) + " x " + std::to_string(gy) +

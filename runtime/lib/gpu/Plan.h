@@ -90,8 +90,10 @@ struct Param {
 };
 struct Launch {
   int32_t kernel = -1;
-  int32_t gridX = -1, gridY = -1; ///< registers
-  int64_t block = 1;              ///< threads per block
+  /// Registers; a grid of no blocks is not launched (the host picks one of
+  /// an op's forms by giving the others none).
+  int32_t gridX = -1, gridY = -1;
+  int64_t block = 1; ///< threads per block
   std::vector<Param> params;
   /// The kernel may record a failed run-time check in the status buffer
   /// (its first parameter): the host stops and raises after it.

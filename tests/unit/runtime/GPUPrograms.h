@@ -51,7 +51,7 @@ inline Program histogramProgram() { // integer counts and a float maximum: atomi
   Program p("gpu_hist");
   auto bin = p.input<int32_t>("bin");
   auto w = p.input<float>("w", {bin.size(0)});
-  auto counts = p.inout<int64_t>("counts");
+  auto counts = p.inout<int64_t>("counts", {p.dim("m")});
   auto top = p.inout<float>("top", {counts.size(0)});
   loop(0, bin.size(0), [&](Var i) {
     counts[bin[i]] += 1;
@@ -60,7 +60,7 @@ inline Program histogramProgram() { // integer counts and a float maximum: atomi
   return p;
 }
 
-inline Program floatHistogramProgram() { // float +: the loop, in order
+inline Program floatHistogramProgram() { // float +: reassociated in a fixed order
   Program p("gpu_fhist");
   auto bin = p.input<int32_t>("bin");
   auto w = p.input<float>("w", {bin.size(0)});

@@ -135,6 +135,12 @@ TEST(GPUSim, MapsScattersHistogramsAndChainsMatchTheLoop) {
       GenOptions h = gpuSim(t, threads, 13);
       h.indexInto["bin"] = {"counts", 0};
       differential(histogramProgram(), h);
+      for (int64_t bins : {int64_t(3), int64_t(20000)}) { // in shared memory, or not
+        GenOptions hb = h;
+        hb.fixedSizes["m"] = bins;
+        hb.sizes = {1, 100, 5000};
+        differential(histogramProgram(), hb);
+      }
       GenOptions fh = gpuSim(t, threads, 14);
       fh.indexInto["bin"] = {"h", 1};
       differential(floatHistogramProgram(), fh);
@@ -145,6 +151,32 @@ TEST(GPUSim, MapsScattersHistogramsAndChainsMatchTheLoop) {
       if (::testing::Test::HasFailure())
         return;
     }
+}
+
+TEST(GPUSim, FloatHistogramsAreBitwiseTheSameForAnyThreadCount) {
+  // Per-tile copies folded by owners in order, tiles merged in tile order.
+  Program p = floatHistogramProgram();
+  for (int64_t bins : {int64_t(7), int64_t(300)}) {
+    GenOptions o;
+    o.sizes = {20011};
+    o.indexInto["bin"] = {"h", 0};
+    std::mt19937_64 rng(bins);
+    std::vector<Buffer> bufs = generate(p.data(), o, rng);
+    bufs[2].shape = {bins};
+    bufs[2].bytes.assign(bins * 4, 0);
+    for (int64_t i = 0; i < 20011; ++i)
+      bufs[0].as<int32_t>()[i] = static_cast<int32_t>(rng() % uint64_t(bins));
+    std::vector<std::vector<unsigned char>> first;
+    for (int threads : {1, 2, 7}) {
+      Kernel k = compile(p, Target::gpuSim(), Options{.numThreads = threads});
+      EXPECT_THAT(k.reportText(), HasSubstr("owners per tile"));
+      auto got = outputs(k, bufs);
+      if (first.empty())
+        first = got;
+      else
+        ASSERT_TRUE(got == first) << threads << " threads, " << bins << " bins";
+    }
+  }
 }
 
 TEST(GPUSim, CheckedModeRunsInParallelUpToTheFirstFailureAndRaisesAsTheLoop) {
