@@ -54,6 +54,8 @@ Cuda::Cuda() {
   sym(api_.cuMemFree, "cuMemFree_v2");
   sym(api_.cuMemAllocAsync, "cuMemAllocAsync", false);
   sym(api_.cuMemFreeAsync, "cuMemFreeAsync", false);
+  sym(api_.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool", false);
+  sym(api_.cuMemPoolSetAttribute, "cuMemPoolSetAttribute", false);
   sym(api_.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   sym(api_.cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
   sym(api_.cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
@@ -89,6 +91,14 @@ Cuda::Cuda() {
         "cuDeviceGetAttribute");
   cc_ = major * 10 + minor;
   check(api_.cuDevicePrimaryCtxRetain(&ctx_, device_), "cuDevicePrimaryCtxRetain");
+  // A call's scratch comes from the stream-ordered pool: keep what it frees
+  // for the next call instead of returning it to the driver at every sync.
+  void *pool = nullptr;
+  if (api_.cuDeviceGetDefaultMemPool && api_.cuMemPoolSetAttribute &&
+      api_.cuDeviceGetDefaultMemPool(&pool, device_) == 0) {
+    unsigned long long keep = ~0ull;
+    api_.cuMemPoolSetAttribute(pool, /*CU_MEMPOOL_ATTR_RELEASE_THRESHOLD*/ 4, &keep);
+  }
 }
 
 Cuda &Cuda::get() {
