@@ -23,7 +23,13 @@ if [ "${SEQFUSE_SANITIZERS:-1}" != "0" ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite =="
   [ -f build-asan/build.ninja ] || cmake --preset asan
   cmake --build build-asan -j "$jobs"
-  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+  # allow_user_poisoning=0: LLVM's BumpPtrAllocator, inlined into our
+  # instrumented code, poisons a new slab of an MLIR context's allocator;
+  # the uninstrumented libMLIR.so then allocates from that slab without
+  # unpoisoning, and ASan's memmove reports "use-after-poison" in
+  # StringAttr::get (a false positive that comes and goes with where slabs
+  # start). Real heap errors are still caught: only user poisoning is off.
+  ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" "$@"
 fi
