@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "seqfuse/Analysis/Bounds.h"
+#include "seqfuse/Conversion/Build.h"
 #include "seqfuse/Conversion/SeqfuseToSCF.h"
 #include "seqfuse/Dialect/Seqfuse/LoopFormAttrs.h"
 #include "seqfuse/Dialect/Seqfuse/SeqfuseOps.h"
@@ -37,6 +38,7 @@ namespace seqfuse {
 using namespace mlir;
 using namespace seqfuse;
 using namespace seqfuse::loops;
+using namespace seqfuse::build;
 
 //===----------------------------------------------------------------------===//
 // Small IR helpers
@@ -44,50 +46,8 @@ using namespace seqfuse::loops;
 
 namespace {
 
-Value cIndex(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
 Value cI32(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-}
-Value cI64(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
-}
-Value cBool(OpBuilder &b, Location loc, bool v) {
-  return arith::ConstantOp::create(b, loc, b.getBoolAttr(v));
-}
-Value notOf(OpBuilder &b, Location loc, Value v) {
-  return arith::XOrIOp::create(b, loc, v, cBool(b, loc, true));
-}
-Value andOf(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AndIOp::create(b, loc, x, y);
-}
-Value orOf(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::OrIOp::create(b, loc, x, y);
-}
-Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x, Value y) {
-  return arith::CmpIOp::create(b, loc, p, x, y);
-}
-Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AddIOp::create(b, loc, x, y);
-}
-Value sub(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::SubIOp::create(b, loc, x, y);
-}
-Value mul(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::MulIOp::create(b, loc, x, y);
-}
-Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, loc, c, x, y);
-}
-
-/// if (cond) { then() } with no results.
-void ifThen(OpBuilder &b, Location loc, Value cond,
-            function_ref<void(OpBuilder &)> then) {
-  scf::IfOp::create(b, loc, cond, [&](OpBuilder &tb, Location) {
-    then(tb);
-    scf::YieldOp::create(tb, loc);
-  });
 }
 
 /// if (cond) then else, yielding `types` (each builder ends with its yield).
@@ -113,20 +73,6 @@ void forLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
                      });
 }
 
-/// True when some float value of `vals` is NaN or ±inf (v - v is NaN
-/// exactly then; `nanOnly`: NaN only).
-Value notFinite(OpBuilder &b, Location loc, ValueRange vals, bool nanOnly) {
-  Value any = cBool(b, loc, false);
-  for (Value v : vals) {
-    if (!isa<FloatType>(v.getType()))
-      continue;
-    Value d = nanOnly ? v : (Value)arith::SubFOp::create(b, loc, v, v);
-    any =
-        orOf(b, loc, any, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, d, d));
-  }
-  return any;
-}
-
 /// The integer type a value of `t` is kept in where it crosses threads
 /// through atomics or shuffles: i32 for 32 bits and fewer, else i64.
 IntegerType bitsType(Type t) {
@@ -134,29 +80,7 @@ IntegerType bitsType(Type t) {
   return IntegerType::get(t.getContext(), w <= 32 ? 32 : 64);
 }
 Value toBits(OpBuilder &b, Location loc, Value v) {
-  Type t = v.getType();
-  IntegerType bt = bitsType(t);
-  if (t.isIndex())
-    return arith::IndexCastOp::create(b, loc, bt, v);
-  if (isa<FloatType>(t)) {
-    Value i = arith::BitcastOp::create(
-        b, loc, IntegerType::get(t.getContext(), t.getIntOrFloatBitWidth()), v);
-    return i.getType() == bt ? i : (Value)arith::ExtUIOp::create(b, loc, bt, i);
-  }
-  if (t.getIntOrFloatBitWidth() < bt.getWidth())
-    return arith::ExtUIOp::create(b, loc, bt, v);
-  return v;
-}
-Value fromBits(OpBuilder &b, Location loc, Value bits, Type t) {
-  if (t.isIndex())
-    return arith::IndexCastOp::create(b, loc, t, bits);
-  unsigned w = t.getIntOrFloatBitWidth();
-  Value i = bits;
-  if (w < cast<IntegerType>(bits.getType()).getWidth())
-    i = arith::TruncIOp::create(b, loc, IntegerType::get(t.getContext(), w), bits);
-  if (isa<FloatType>(t))
-    return arith::BitcastOp::create(b, loc, t, i);
-  return i;
+  return toBitsAs(b, loc, v, bitsType(v.getType()));
 }
 
 /// memref.load of m[i] marked in range (the lowering's own buffers).
@@ -185,27 +109,6 @@ void fence(OpBuilder &b, Location loc) {
 /// run-time check): the code runs only where the op's checks are known to
 /// pass (unchecked mode, accesses proven in range, or iterations a probe
 /// found clean).
-void markUnchecked(Operation *root) {
-  root->walk([](Operation *op) {
-    if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::DivUIOp,
-            arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::CeilDivUIOp,
-            arith::FloorDivSIOp>(op))
-      op->setAttr(kInBoundsAttr, UnitAttr::get(op->getContext()));
-  });
-}
-
-/// Lowers every pattern op nested in `root` to its exact loop, innermost
-/// first (a map's body may hold folds; a sequential op holds anything).
-void lowerNestedToLoops(Operation *root) {
-  SmallVector<Operation *> ops;
-  root->walk<WalkOrder::PostOrder>([&](Operation *op) {
-    if (op != root && (isa<PatternOp>(op) || isa<SequentialOp>(op)))
-      ops.push_back(op);
-  });
-  for (Operation *op : ops)
-    (void)lowerToLoop(op);
-}
-
 /// Whether `op` would make a run-time check somewhere (an index not proven
 /// in range, an integer division), judged in the host function, where the
 /// arguments' declared sizes are known.
@@ -586,77 +489,15 @@ Value HostLowering::probe(Operation *op) {
     if (!ok)
       break;
     OpBuilder ib(slot.block, std::prev(slot.block->end()));
-    Value i = slot.i, kk = slot.k;
-    // One iteration of the op's exact loop, as a template: its checks, then
-    // its read-only twin.
-    Value one = cIndex(ib, loc, 1);
-    SmallVector<Value> init;
-    if (p.getCombinerRegion() && !p.getScatterTarget())
-      init.assign(op->getOperands().begin() + 2, op->getOperands().end());
-    auto tmpl = scf::ForOp::create(
-        ib, loc, i, add(ib, loc, i, one), one, init,
-        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
-          SmallVector<Value> next;
-          if (p.getScatterTarget()) {
-            SmallVector<Value> e = inlineRegion(nb, p.getElementRegion(), {iv});
-            Value v = e.pop_back_val();
-            if (Region *c = p.getCombinerRegion()) {
-              Value old = memref::LoadOp::create(nb, loc, p.getScatterTarget(), e);
-              v = inlineRegion(nb, *c, {old, v}).front();
-            }
-            memref::StoreOp::create(nb, loc, v, p.getScatterTarget(), e);
-          } else if (p.getCombinerRegion()) {
-            next = foldStep(nb, p, iv, acc, liveSlots(p));
-          } else {
-            inlineRegion(nb, p.getElementRegion(), {iv});
-          }
-          scf::YieldOp::create(nb, loc, next);
-        });
-    lowerNestedToLoops(tmpl);
-    guardAccesses(tmpl, [](Operation *, StringRef, StringRef, int64_t) -> int64_t {
-      return 0; // the probe reports only where, the loop reports what
-    });
-    Value failed = buildProbe(ib, loc, *tmpl.getBody(), i);
-    if (!failed) {
-      ok = false; // the whole kernel goes
-      break;
-    }
-    ifThen(ib, loc, failed, [&](OpBuilder &fb) {
-      atomic(fb, loc, arith::AtomicRMWKind::mins,
-             arith::IndexCastOp::create(fb, loc, fb.getI64Type(), sub(fb, loc, kk, lb)),
-             first, cIndex(fb, loc, 0));
-    });
-    // What the twin computes but no check uses (the fold's own arithmetic,
-    // the stores' values) goes.
-    for (bool changed = true; changed;) {
-      changed = false;
-      SmallVector<Operation *> dead;
-      for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
-        o->walk([&](Operation *in) {
-          if (!in->hasTrait<OpTrait::IsTerminator>() && isOpTriviallyDead(in))
-            dead.push_back(in);
-        });
-      for (Operation *d : dead)
-        if (d->use_empty()) {
-          d->erase();
-          changed = true;
-          break; // the walk's list may hold what this erased
-        }
-    }
-    // The twin may not use the template's own values (its carried
-    // accumulators): those checks depend on the fold's state.
-    bool ownValues = false;
-    for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
-      o->walk([&](Operation *in) {
-        for (Value v : in->getOperands())
-          if (tmpl.getRegion().isAncestor(v.getParentRegion()))
-            ownValues = true;
+    Value kk = slot.k;
+    bool checks = false;
+    ok = iterationProbe(ib, loc, op, slot.i, checks, [&](OpBuilder &pb, Value failed) {
+      ifThen(pb, loc, failed, [&](OpBuilder &fb) {
+        atomic(fb, loc, arith::AtomicRMWKind::mins,
+               arith::IndexCastOp::create(fb, loc, fb.getI64Type(), sub(fb, loc, kk, lb)),
+               first, cIndex(fb, loc, 0));
       });
-    if (ownValues) {
-      ok = false;
-      break;
-    }
-    tmpl.erase();
+    });
   }
   // The probe may read nothing the op writes.
   if (ok)

@@ -7,10 +7,12 @@
 #include "seqfuse/Conversion/SeqfuseToSCF.h"
 #include "seqfuse/Analysis/Bounds.h"
 #include "seqfuse/Dialect/Seqfuse/PassAttrs.h"
+#include "seqfuse/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -195,4 +197,114 @@ LogicalResult loops::lowerToLoop(Operation *op) {
   }
   op->erase();
   return success();
+}
+
+void loops::lowerNestedToLoops(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk<WalkOrder::PostOrder>([&](Operation *op) {
+    if (op != root && (isa<PatternOp>(op) || isa<SequentialOp>(op)))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops)
+    (void)lowerToLoop(op);
+}
+
+void loops::markUnchecked(Operation *root) {
+  root->walk([](Operation *op) {
+    if (isa<memref::LoadOp, memref::StoreOp, arith::DivSIOp, arith::DivUIOp,
+            arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp, arith::CeilDivUIOp,
+            arith::FloorDivSIOp>(op))
+      op->setAttr(kInBoundsAttr, UnitAttr::get(op->getContext()));
+  });
+}
+
+bool loops::iterationProbe(OpBuilder &b, Location loc, Operation *op, Value i,
+                           bool &madeChecks,
+                           function_ref<void(OpBuilder &, Value)> use) {
+  madeChecks = false;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value next = arith::AddIOp::create(b, loc, i, one);
+  // One iteration of the op's exact loop, as a template: its checks, then
+  // its read-only twin.
+  scf::ForOp tmpl;
+  llvm::SmallPtrSet<Value, 4> written; // what the op writes
+  op->walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
+  if (auto loop = dyn_cast<scf::ForOp>(op)) {
+    tmpl = cast<scf::ForOp>(b.clone(*loop));
+    tmpl.setLowerBound(i);
+    tmpl.setUpperBound(next);
+    tmpl.setStep(one);
+  } else {
+    auto p = cast<PatternOp>(op);
+    if (Value t = p.getScatterTarget())
+      written.insert(t);
+    SmallVector<Value> init;
+    if (p.getCombinerRegion() && !p.getScatterTarget())
+      init.assign(op->getOperands().begin() + 2, op->getOperands().end());
+    tmpl = scf::ForOp::create(
+        b, loc, i, next, one, init, [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
+          SmallVector<Value> out;
+          if (p.getScatterTarget()) {
+            SmallVector<Value> e = inlineRegion(nb, p.getElementRegion(), {iv});
+            Value v = e.pop_back_val();
+            if (Region *c = p.getCombinerRegion()) {
+              Value old = memref::LoadOp::create(nb, loc, p.getScatterTarget(), e);
+              v = inlineRegion(nb, *c, {old, v}).front();
+            }
+            memref::StoreOp::create(nb, loc, v, p.getScatterTarget(), e);
+          } else if (p.getCombinerRegion()) {
+            out = foldStep(nb, p, iv, acc, liveSlots(p));
+          } else {
+            inlineRegion(nb, p.getElementRegion(), {iv});
+          }
+          scf::YieldOp::create(nb, loc, out);
+        });
+  }
+  lowerNestedToLoops(tmpl);
+  madeChecks = guardAccesses(tmpl, [](Operation *, StringRef, StringRef, int64_t) -> int64_t {
+    return 0; // the probe reports only where, the loop reports what
+  });
+  if (!madeChecks) {
+    tmpl.erase();
+    return true;
+  }
+  Value failed = buildProbe(b, loc, *tmpl.getBody(), i);
+  if (!failed)
+    return false;
+  use(b, failed);
+  // What the twin computes but no check uses (the fold's own arithmetic, the
+  // stores' values) goes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    SmallVector<Operation *> dead;
+    for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
+      o->walk([&](Operation *in) {
+        if (!in->hasTrait<OpTrait::IsTerminator>() && isOpTriviallyDead(in))
+          dead.push_back(in);
+      });
+    for (Operation *d : dead)
+      if (d->use_empty()) {
+        d->erase();
+        changed = true;
+        break; // the walk's list may hold what this erased
+      }
+  }
+  // The twin may use neither the template's own values (its carried
+  // accumulators: those checks depend on the fold's state) nor memory the op
+  // writes (it would see other values than the loop).
+  bool ok = true;
+  for (Operation *o = tmpl->getNextNode(); o; o = o->getNextNode())
+    o->walk([&](Operation *in) {
+      for (Value v : in->getOperands())
+        if (tmpl.getRegion().isAncestor(v.getParentRegion()))
+          ok = false;
+      if (auto l = dyn_cast<memref::LoadOp>(in); l && written.contains(l.getMemRef()))
+        ok = false;
+    });
+  // Where the twin uses the template's values, erasing the template alone
+  // would leave its users pointing at freed values: the caller discards the
+  // block, template and all.
+  if (ok)
+    tmpl.erase();
+  return ok;
 }

@@ -66,6 +66,30 @@ std::string statementLocation(mlir::Operation *op);
 /// the parallel loop).
 std::string whyNotParallel(mlir::Operation *op, bool inOrder = false);
 
+/// Lowers every pattern op and seqfuse.sequential nested in `root` to its
+/// exact loop, innermost first (a map's body may hold folds).
+void lowerNestedToLoops(mlir::Operation *root);
+
+/// Marks every load, store and integer division in `root` seqfuse.in_bounds:
+/// seqfuse-insert-runtime-checks then leaves them alone (code whose checks
+/// were run by a probe first, or that is in range by construction).
+void markUnchecked(mlir::Operation *root);
+
+/// Iteration `i` of `op` (a pattern op, or an scf.for a seqfuse.sequential
+/// keeps) probed for checked mode: one iteration of its exact loop with the
+/// checks seqfuse-insert-runtime-checks would make (guardAccesses), turned
+/// into its read-only twin (buildProbe) at `b`, whose insertion point must
+/// be at the end of a block of its own (everything the twin computes but no
+/// check uses is erased up to the block's end). `use(b, failed)` builds what
+/// uses the answer (whether a check fails at `i`). Sets `madeChecks` to
+/// whether the iteration makes any check at all (none: nothing is built).
+/// Returns false, with the block to be discarded, where the answer could
+/// depend on what the op carries or writes: the op must then run its checked
+/// loop in order.
+bool iterationProbe(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                    mlir::Value i, bool &madeChecks,
+                    llvm::function_ref<void(mlir::OpBuilder &, mlir::Value)> use);
+
 /// Replaces `op` (a pattern op or a seqfuse.sequential) by its exact loop.
 /// A map's loop is tagged for seqfuse-parallelize-maps and the report.
 /// Fails, with a diagnostic on the op, for an op it has no loop for.
