@@ -253,6 +253,10 @@ std::string seqfuse::tensorName(Value memref) {
         fn && arg.getOwner()->isEntryBlock() && arg.getArgNumber() < fn.getNumArguments())
       if (auto n = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), attrs::kArgName))
         return n.getValue().str();
+  // A copy of a tensor made under its name (seqfuse-distribute-ranks).
+  if (Operation *def = memref.getDefiningOp())
+    if (auto n = def->getAttrOfType<StringAttr>(attrs::kArgName))
+      return n.getValue().str();
   return "<memref>";
 }
 

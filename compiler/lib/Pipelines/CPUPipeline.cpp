@@ -98,14 +98,15 @@ void seqfuse::addLLVMStage(OpPassManager &pm) {
 
 std::string seqfuse::PipelineConfig::key() const {
   const auto &[checked, strictFP, optLevel, numThreads, parallelChunk, gpuThreads,
-               gpuItems, gpuMapItems, gpuLookbackStress, gpuChip, gpuFeatures] = *this;
+               gpuItems, gpuMapItems, gpuLookbackStress, gpuChip, gpuFeatures, rankDim] =
+      *this;
   return "checked=" + std::to_string(checked) + "|strict_fp=" + std::to_string(strictFP) +
          "|O=" + std::to_string(optLevel) + "|threads=" + std::to_string(numThreads) +
          "|chunk=" + std::to_string(parallelChunk) +
          "|gpu_tile=" + std::to_string(gpuThreads) + "x" + std::to_string(gpuItems) +
          "x" + std::to_string(gpuMapItems) +
          "|gpu_stress=" + std::to_string(gpuLookbackStress) + "|gpu=" + gpuChip + "," +
-         gpuFeatures;
+         gpuFeatures + "|ranks=" + rankDim;
 }
 
 llvm::ArrayRef<seqfuse::PipelineStage> seqfuse::cpuStages() {

@@ -149,6 +149,7 @@ void seqfuse::applyAlgorithms(std::vector<ReportLine> &lines, ModuleOp lowered) 
   auto records = lowered->getAttrOfType<ArrayAttr>(kAlgorithmsAttr);
   if (!records)
     return;
+  llvm::SmallDenseSet<size_t> set; // lines a record of this module set
   for (Attribute a : records) {
     auto d = dyn_cast<DictionaryAttr>(a);
     auto at = d ? d.getAs<StringAttr>("at") : nullptr;
@@ -175,11 +176,24 @@ void seqfuse::applyAlgorithms(std::vector<ReportLine> &lines, ModuleOp lowered) 
       break;
     }
     for (const auto &[p, where] : ops)
-      for (ReportLine &l : lines) {
+      for (size_t k = 0; k < lines.size(); ++k) {
+        ReportLine &l = lines[k];
+        if (l.pattern != p || l.location != where)
+          continue;
+        // A later record about the same op (e.g. how each rank runs what
+        // the op became across ranks) adds to the first.
+        if (set.contains(k)) {
+          l.detail += "; " + algorithm.getValue().str();
+          break;
+        }
         size_t cut = l.detail.rfind(kAlgorithm);
-        if (l.pattern != p || l.location != where || cut == std::string::npos)
+        // A loop kept sequential has no algorithm of its own to replace.
+        if (cut == std::string::npos && p == "sequential")
+          cut = l.detail.size();
+        if (cut == std::string::npos)
           continue;
         l.detail = l.detail.substr(0, cut) + "; algorithm: " + algorithm.getValue().str();
+        set.insert(k);
         break; // one line per op
       }
   }

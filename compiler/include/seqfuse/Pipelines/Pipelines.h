@@ -48,6 +48,8 @@ struct PipelineConfig {
   bool gpuLookbackStress = false;
   /// The NVIDIA GPU the PTX is for (Options::gpuChip, gpuFeatures).
   std::string gpuChip = "sm_90", gpuFeatures = "+ptx80";
+  /// Target::ranks(): the named size whose rows are distributed.
+  std::string rankDim;
   /// "checked=1|strict_fp=0|O=3|threads=0|chunk=0|...": every field, for the
   /// kernel cache key.
   std::string key() const;

@@ -546,6 +546,67 @@ def LowerToGPUPass : Pass<"seqfuse-lower-to-gpu", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect", "mlir::func::FuncDialect"];
 }
 
+def DistributeRanksPass : Pass<"seqfuse-distribute-ranks", "mlir::ModuleOp"> {
+  let summary = "Run pattern ops across MPI ranks, each holding a block of rows";
+  let description = [{
+    SPMD form of a kernel that every rank of an MPI communicator calls at
+    once (Target::ranks(), seqfuse/mpi.h). The arguments whose first
+    dimension is the named size `dim` (`seqfuse.dims`) are *distributed*:
+    rank r holds rows [begin_r, end_r) of them, passed as descriptors with
+    the global extent and a base pointer biased by -begin_r rows, so global
+    indices address the local rows. Every other argument is *replicated*:
+    the same on every rank. Everything crossing ranks is a call to the
+    runtime's `seqfuse_mpi_*` functions (runtime/lib/mpi/Comm.h).
+
+    An outermost pattern op whose every access to a distributed tensor is
+    at row `i` (its own iteration) is *local* and runs in parallel across
+    ranks; iteration i belongs to the rank holding row i (rows before the
+    first and past the last belong to the first and last rank with rows):
+
+    ```
+    map                  each rank its iterations
+    reduce / scan        global runs of L iterations from lb (L from the trip
+                         count only): each rank the summaries of the runs it
+                         ends (a run begun on the rank before goes on from the
+                         state it sends); all-gather of the summaries; the
+                         carries in run order on every rank (the same values
+                         on every rank, for any rank count); scans rescan their
+                         runs from the carries. A float summary or carry that
+                         is not finite: a pipeline from that run on.
+    strict_fp fold       a pipeline in rank order (the loop's order)
+    scatter, replicated  winners by iteration (all-reduce of the max)
+    scatter, distributed records (row, iteration, value) to the row's owner,
+                         applied in iteration order
+    histogram            integer: private copies, all-reduced; else records
+                         applied in iteration order (to every rank when the
+                         target is replicated)
+    sequential loop      a pipeline in rank order (its loop over rows i)
+    ```
+
+    Any other op touching a distributed tensor runs on every rank after its
+    distributed tensors are all-gathered (each rank then keeps its rows).
+    Loads and stores of distributed tensors outside pattern ops are made by
+    the row's owner (a load is broadcast). With `checked`, an op that checks
+    is probed first (read-only, in parallel); the first failing iteration is
+    agreed (all-reduce min), the op runs up to it, and its owner runs it
+    checked, raising the same error on every rank. The report gets each
+    op's algorithm across ranks.
+  }];
+  let options = [
+    Option<"dim", "dim", "std::string", /*default=*/"\"n\"",
+           "The named size whose rows are distributed (or a tensor's name: its first "
+           "dimension)">,
+    Option<"checked", "checked", "bool", /*default=*/"true",
+           "Run-time checks follow (seqfuse-insert-runtime-checks): probe ops that "
+           "check before running them across ranks">,
+    Option<"run", "run", "int64_t", /*default=*/"0",
+           "Iterations per run of a distributed fold (0: from the trip count at run "
+           "time, max(4096, ceil(trip / 65536)))">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect", "mlir::func::FuncDialect"];
+}
+
 def GPUToCPUSimPass : Pass<"seqfuse-gpu-to-cpu-sim", "mlir::ModuleOp"> {
   let summary = "GPU kernels as CPU loops over blocks and threads (the GPU path's CPU twin)";
   let description = [{
