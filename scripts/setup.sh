@@ -11,6 +11,7 @@ packages=(
   g++                                # builds the libtorch translation units
   libtorch-dev libdlpack-dev         # seqfuse/torch.h and seqfuse/dlpack.h (tested when present)
   python3-matplotlib                 # scripts/bench.sh's plot
+  libopenmpi-dev openmpi-bin         # seqfuse/mpi.h (Target::ranks), its mpirun tests
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -40,6 +40,13 @@ public:
   /// A failed run-time check throws IndexError (formatCheckFailure's text),
   /// with memory as the loop leaves it when it raises.
   virtual void call(std::span<const Arg> args) const = 0;
+  /// Kernel::call: validates the arguments against `sig`, then calls. A
+  /// target whose calls are collective (Target::ranks) agrees on the
+  /// validation across its processes first.
+  virtual void run(const Signature &sig, Target target, std::span<const Arg> args) const {
+    sig.validate(args, target);
+    call(args);
+  }
   /// The text of a stage this target makes outside MLIR's passes (the CPU's
   /// llvm-ir and asm); nullopt for the others.
   virtual std::optional<std::string> stageText(Stage) const { return std::nullopt; }
@@ -83,6 +90,10 @@ const Backend &cpuBackend();
 const Backend &interpreterBackend();
 const Backend &gpuBackend();
 const Backend &gpuSimBackend();
+/// Target::ranks()'s backend, which the seqfuse_mpi library registers
+/// (seqfuse/mpi.h); null where it is not linked.
+const Backend *ranksBackend();
+void setRanksBackend(const Backend *backend);
 
 /// The check sites seqfuse-insert-runtime-checks recorded on `m`: site k
 /// is what a failure with site k reports.

@@ -70,9 +70,9 @@ std::unique_ptr<llvm::Module> optimizedIR(mlir::ModuleOp m, llvm::LLVMContext &c
 
 JitModule::~JitModule() = default;
 
-std::unique_ptr<JitModule> seqfuse::detail::jitCompile(mlir::ModuleOp llvmModule,
-                                                       const std::string &fnName,
-                                                       int optLevel) {
+std::unique_ptr<JitModule> seqfuse::detail::jitCompile(
+    mlir::ModuleOp llvmModule, const std::string &fnName, int optLevel,
+    const std::vector<std::pair<std::string, void *>> &extraSymbols) {
   initLLVM();
   if (optLevel < 0 || optLevel > 3)
     throw CompileError("seqfuse: optLevel must be 0..3, got " + std::to_string(optLevel));
@@ -90,7 +90,7 @@ std::unique_ptr<JitModule> seqfuse::detail::jitCompile(mlir::ModuleOp llvmModule
   if (!engine)
     throw CompileError("seqfuse: JIT compilation failed: " +
                        errorText(engine.takeError()));
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+  (*engine)->registerSymbols([&extraSymbols](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
     auto add = [&](const char *name, void *addr) {
       map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(addr),
@@ -99,6 +99,8 @@ std::unique_ptr<JitModule> seqfuse::detail::jitCompile(mlir::ModuleOp llvmModule
     add(kCheckFailedFn, reinterpret_cast<void *>(&seqfuse_rt_check_failed));
     for (auto [name, addr] : detail::mathRuntimeSymbols())
       add(name, addr);
+    for (const auto &[name, addr] : extraSymbols)
+      add(name.c_str(), addr);
     return map;
   });
   auto jit = std::make_unique<JitModule>();

@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mlir {
 class ExecutionEngine;
@@ -34,8 +36,11 @@ struct JitModule {
 
 /// JIT-compiles an LLVM-dialect module and looks up `fnName` (none when
 /// empty). Throws CompileError.
-std::unique_ptr<JitModule> jitCompile(mlir::ModuleOp llvmModule,
-                                      const std::string &fnName, int optLevel);
+/// `extraSymbols` resolve the module's external functions besides the
+/// runtime's own (and take precedence over them).
+std::unique_ptr<JitModule>
+jitCompile(mlir::ModuleOp llvmModule, const std::string &fnName, int optLevel,
+           const std::vector<std::pair<std::string, void *>> &extraSymbols = {});
 
 /// The llvm-ir and asm stages of a JIT-compiled module; nullopt for others.
 std::optional<std::string> jitStageText(mlir::ModuleOp llvmModule, int optLevel, Stage s);

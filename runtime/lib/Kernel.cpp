@@ -24,6 +24,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -44,10 +46,14 @@ using namespace seqfuse::ast;
 static constexpr Stage kStages[] = {
     Stage::Program,   Stage::Loop,   Stage::Pattern, Stage::Fused,  Stage::Checked,
     Stage::Canonical, Stage::CF,     Stage::LLVM,    Stage::LLVMIR, Stage::Assembly,
-    Stage::GPU,       Stage::GPUSim, Stage::NVVM,    Stage::PTX};
+    Stage::GPU,       Stage::GPUSim, Stage::NVVM,    Stage::PTX,    Stage::Ranks};
 static constexpr Stage kCPUStages[] = {
     Stage::Program,   Stage::Loop, Stage::Pattern, Stage::Fused,  Stage::Checked,
     Stage::Canonical, Stage::CF,   Stage::LLVM,    Stage::LLVMIR, Stage::Assembly};
+static constexpr Stage kRanksStages[] = {
+    Stage::Program, Stage::Loop,      Stage::Pattern, Stage::Fused,  Stage::Ranks,
+    Stage::Checked, Stage::Canonical, Stage::CF,      Stage::LLVM,   Stage::LLVMIR,
+    Stage::Assembly};
 static constexpr Stage kInterpreterStages[] = {Stage::Program, Stage::Loop};
 static constexpr Stage kGPUStages[] = {Stage::Program, Stage::Loop, Stage::Pattern,
                                        Stage::Fused,   Stage::GPU,  Stage::NVVM,
@@ -86,6 +92,8 @@ std::string_view seqfuse::stageName(Stage s) {
     return "nvvm";
   case Stage::PTX:
     return "ptx";
+  case Stage::Ranks:
+    return "ranks";
   }
   return "?";
 }
@@ -102,6 +110,8 @@ std::span<const Stage> seqfuse::stagesOf(Target target) {
     return kGPUStages;
   case Target::Kind::GPUSim:
     return kGPUSimStages;
+  case Target::Kind::Ranks:
+    return kRanksStages;
   }
   return kInterpreterStages;
 }
@@ -201,6 +211,12 @@ void detail::runPasses(mlir::ModuleOp m, const std::string &what,
     throw CompileError("seqfuse: stage '" + what + "' failed:\n" + diag);
 }
 
+namespace {
+std::atomic<const detail::Backend *> theRanksBackend{nullptr};
+}
+const detail::Backend *detail::ranksBackend() { return theRanksBackend.load(); }
+void detail::setRanksBackend(const Backend *backend) { theRanksBackend.store(backend); }
+
 const detail::Backend &detail::backendFor(Target target) {
   switch (target.kind) {
   case Target::Kind::CPU:
@@ -211,6 +227,12 @@ const detail::Backend &detail::backendFor(Target target) {
     return gpuBackend();
   case Target::Kind::GPUSim:
     return gpuSimBackend();
+  case Target::Kind::Ranks:
+    if (const Backend *b = ranksBackend())
+      return *b;
+    throw CompileError("seqfuse: Target::ranks() needs the seqfuse_mpi library (built "
+                       "where Open MPI is found): compile with seqfuse::dist::compile "
+                       "(seqfuse/mpi.h) and link seqfuse_mpi");
   }
   throw CompileError("seqfuse: no backend for target '" + std::string(target.name()) +
                      "'");
@@ -244,7 +266,7 @@ std::vector<int64_t> knob(const char *name, const char *value, size_t most) {
 /// The pipeline's configuration for the public options: every option, or
 /// this does not compile.
 PipelineConfig configOf(const Options &o) {
-  const auto &[checked, optLevel, strictFP, numThreads, gpuChip, gpuFeatures] = o;
+  const auto &[checked, optLevel, strictFP, numThreads, gpuChip, gpuFeatures, rankDim] = o;
   PipelineConfig c;
   c.checked = checked;
   c.strictFP = strictFP;
@@ -252,6 +274,7 @@ PipelineConfig configOf(const Options &o) {
   c.numThreads = numThreads;
   c.gpuChip = gpuChip;
   c.gpuFeatures = gpuFeatures;
+  c.rankDim = rankDim;
   // Testing knobs, read at every compile (and part of the cache key):
   // smaller chunks and tiles make small inputs cross their boundaries.
   if (const char *e = std::getenv("SEQFUSE_PARALLEL_CHUNK")) {
@@ -470,6 +493,33 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
         !why.empty())
       throw CompileError(why);
   const ProgramData &p = program.data();
+  if (target.kind == Target::Kind::Ranks) {
+    // The distributed size: the program's only named size, else its only
+    // tensor whose first extent is free (its rows).
+    std::vector<std::string> free;
+    for (const ast::Argument &a : p.args)
+      if (a.isTensor && !a.shape.empty() && a.shape[0].kind == ast::DimSpec::Free)
+        free.push_back(a.name);
+    if (options.rankDim.empty()) {
+      if (p.dimNames.size() == 1)
+        options.rankDim = p.dimNames.front();
+      else if (p.dimNames.empty() && free.size() == 1)
+        options.rankDim = free.front();
+      else
+        throw CompileError("seqfuse: Target::ranks(): Options::rankDim must name the size "
+                           "(or the tensor) whose rows are split across ranks: program '" +
+                           p.name + "' has " + std::to_string(p.dimNames.size()) +
+                           " named sizes");
+    } else if (std::find(p.dimNames.begin(), p.dimNames.end(), options.rankDim) ==
+                   p.dimNames.end() &&
+               std::none_of(p.args.begin(), p.args.end(), [&](const ast::Argument &a) {
+                 return a.isTensor && a.name == options.rankDim;
+               })) {
+      throw CompileError("seqfuse: Target::ranks(): Options::rankDim '" + options.rankDim +
+                         "' is neither a named size nor a tensor of program '" + p.name +
+                         "'");
+    }
+  }
   std::string key = p.fingerprint();
   key += "|target=";
   key += target.name();
@@ -589,6 +639,5 @@ Options Kernel::options() const { return impl_->options; }
 std::string_view seqfuse::version() { return SEQFUSE_VERSION; }
 
 void Kernel::call(std::span<const Arg> args) const {
-  impl_->sig.validate(args, impl_->target);
-  impl_->executable->call(args);
+  impl_->executable->run(impl_->sig, impl_->target, args);
 }

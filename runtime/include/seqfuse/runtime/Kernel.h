@@ -57,6 +57,9 @@ struct Target {
     GPUSim,      ///< The GPU kernels run on the CPU (blocks on threads, threads
                  ///< phase by phase between barriers): tests the GPU path's
                  ///< tiling, look-back and carries on any machine.
+    Ranks,       ///< Every rank of an MPI communicator, each holding a block of
+                 ///< the rows of the distributed size (seqfuse/mpi.h), on its
+                 ///< CPU; called through seqfuse::dist::Kernel.
   };
   Kind kind = Kind::CPU;
   static Target cpu() { return {Kind::CPU}; }
@@ -66,6 +69,9 @@ struct Target {
   /// throws Error saying what is missing.
   static Target gpu() { return {Kind::GPU}; }
   static Target gpuSim() { return {Kind::GPUSim}; }
+  /// Needs the seqfuse_mpi library (built where Open MPI is found); use
+  /// seqfuse::dist::compile (seqfuse/mpi.h).
+  static Target ranks() { return {Kind::Ranks}; }
   std::string_view name() const {
     switch (kind) {
     case Kind::CPU:
@@ -76,6 +82,8 @@ struct Target {
       return "gpu";
     case Kind::GPUSim:
       return "gpu-sim";
+    case Kind::Ranks:
+      return "ranks";
     }
     return "?";
   }
@@ -102,6 +110,10 @@ struct Options {
   /// the chip).
   std::string gpuChip = "sm_90";
   std::string gpuFeatures = "+ptx80";
+  /// Target::ranks(): the named size whose rows are split across ranks
+  /// (tensors whose first dimension it is are distributed; the others are
+  /// replicated). Empty: the program's only named size.
+  std::string rankDim;
   bool operator==(const Options &) const = default;
 };
 
@@ -124,6 +136,8 @@ enum class Stage : uint8_t {
   GPUSim,    ///< Target::gpuSim: the kernels as CPU loops over blocks and threads.
   NVVM,      ///< Target::gpu: the kernels in the NVVM (LLVM) dialect.
   PTX,       ///< Target::gpu: the kernels' PTX.
+  Ranks,     ///< Target::ranks: the SPMD form, every rank on its rows, with the
+             ///< calls that cross ranks (seqfuse-distribute-ranks).
 };
 std::string_view stageName(Stage s);
 /// Every stage of every target.
