@@ -154,6 +154,12 @@ public:
   void pinFirst(Value v) { pinned = v; }
   /// Finishes the kernel and launches it at `host` on gridX x gridY blocks.
   gpu::LaunchFuncOp launch(OpBuilder &host, Value gridX, Value gridY);
+  /// This thread's iterations k of [lb, end): tiles of threads x mapItems
+  /// iterations, blocks striding over the tiles, thread t at k = tile start +
+  /// j*threads + t (striped: neighbouring threads touch neighbouring
+  /// elements). `body` builds iteration k, under k < end.
+  void stripedIterations(Value lb, Value end,
+                         function_ref<void(OpBuilder &, Value)> body);
 
 private:
   HostLowering &h;
@@ -190,6 +196,9 @@ public:
   /// The status buffer, made on first use (zeroed at the entry).
   Value statusBuffer();
   void record(Operation *op, StringRef pattern, const std::string &algorithm);
+  /// Blocks for Kernel::stripedIterations over [lb, ub): one per tile, at
+  /// most `most` (each then strides over several), at least one.
+  Value tileGrid(OpBuilder &host, Value lb, Value ub, int64_t most = 1 << 16);
 
 private:
   void lowerOp(Operation *op);
@@ -285,6 +294,32 @@ Value Kernel::capture(Value v, OpBuilder &host) {
   }
   captured[v] = out;
   return out;
+}
+
+void Kernel::stripedIterations(Value lb, Value end,
+                               function_ref<void(OpBuilder &, Value)> body) {
+  const int64_t items = h.opts.mapItems, tile = threads * items;
+  Value t = tid(), bx = blockX(), gx = gridX();
+  Value trip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
+  Value tiles = arith::CeilDivSIOp::create(b, loc, trip, cIndex(b, loc, tile));
+  forLoop(b, loc, bx, tiles, gx, [&](OpBuilder &tb, Value tileIdx) {
+    Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
+    for (int64_t j = 0; j < items; ++j) {
+      Value k = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * threads), t));
+      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, k, end),
+             [&](OpBuilder &ib) { body(ib, k); });
+    }
+  });
+}
+
+Value HostLowering::tileGrid(OpBuilder &host, Value lb, Value ub, int64_t most) {
+  const int64_t tile = opts.threads * opts.mapItems;
+  Value trip =
+      arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), cIndex(host, loc, 0));
+  Value tiles = arith::CeilDivSIOp::create(host, loc, trip, cIndex(host, loc, tile));
+  return arith::MaxSIOp::create(
+      host, loc, arith::MinSIOp::create(host, loc, tiles, cIndex(host, loc, most)),
+      cIndex(host, loc, 1));
 }
 
 gpu::LaunchFuncOp Kernel::launch(OpBuilder &host, Value gridX, Value gridY) {
@@ -454,18 +489,7 @@ Value HostLowering::probe(Operation *op) {
   Value first = scratch(host, host.getI64Type(), cIndex(host, loc, 1));
   gpu::MemsetOp::create(host, loc, Type(), ValueRange{}, first,
                         cI64(host, loc, 0x7F7F7F7F7F7F7F7FLL));
-  // Memory the op writes: a probe that reads it would see other values than
-  // the loop (the CPU's rule too).
-  llvm::SmallPtrSet<Value, 4> written;
-  op->walk([&](memref::StoreOp st) { written.insert(st.getMemRef()); });
-  if (Value t = p.getScatterTarget())
-    written.insert(t);
-  const int64_t tile = opts.threads * opts.mapItems;
   Kernel k(*this, "probe", opts.threads, false);
-  OpBuilder &b = k.b;
-  Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-  Value trip = arith::MaxSIOp::create(b, loc, sub(b, loc, ub, lb), cIndex(b, loc, 0));
-  Value tiles = arith::CeilDivSIOp::create(b, loc, trip, cIndex(b, loc, tile));
   // The loop over the iterations first, with an empty body per iteration;
   // then each body (the analyses below need finished ops around them).
   struct Slot {
@@ -473,16 +497,9 @@ Value HostLowering::probe(Operation *op) {
     Value i, k;
   };
   SmallVector<Slot> slots;
-  forLoop(b, loc, bx, tiles, gx, [&](OpBuilder &tb, Value tileIdx) {
-    Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
-    for (int64_t j = 0; j < opts.mapItems; ++j) {
-      Value kk = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
-      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, kk, ub),
-             [&](OpBuilder &ib) {
-               Value i = revBase ? sub(ib, loc, revBase, kk) : kk;
-               slots.push_back({ib.getInsertionBlock(), i, kk});
-             });
-    }
+  k.stripedIterations(lb, ub, [&](OpBuilder &ib, Value kk) {
+    Value i = revBase ? sub(ib, loc, revBase, kk) : kk;
+    slots.push_back({ib.getInsertionBlock(), i, kk});
   });
   bool ok = true;
   for (const Slot &slot : slots) {
@@ -499,24 +516,16 @@ Value HostLowering::probe(Operation *op) {
       });
     });
   }
-  // The probe may read nothing the op writes.
-  if (ok)
-    k.func.walk([&](memref::LoadOp l) {
-      if (written.contains(l.getMemRef()))
-        ok = false;
-    });
+  // (iterationProbe refuses a probe that reads memory the op writes: it
+  // would see other values than the loop, the CPU's rule too.)
   if (!ok) {
     k.func.erase();
     return Value();
   }
   markUnchecked(k.func);
-  Value zero = cIndex(host, loc, 0), c1 = cIndex(host, loc, 1);
-  Value hTrip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
-  Value hTiles = arith::CeilDivSIOp::create(host, loc, hTrip, cIndex(host, loc, tile));
-  Value grid = arith::MaxSIOp::create(
-      host, loc, arith::MinSIOp::create(host, loc, hTiles, cIndex(host, loc, 1 << 16)),
-      c1);
-  k.launch(host, grid, c1);
+  k.launch(host, tileGrid(host, lb, ub), cIndex(host, loc, 1));
+  Value hTrip =
+      arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), cIndex(host, loc, 0));
   // kEnd = lb + min(first, trip), computed where it is used (in kernels).
   Value firstK =
       arith::IndexCastOp::create(host, loc, host.getIndexType(), readCell(host, first));
@@ -600,28 +609,12 @@ void HostLowering::lowerMap(MapOp op, Value kEnd) {
   OpBuilder host(op);
   const int64_t tile = opts.threads * opts.mapItems;
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
-  Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
-  Value trip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
-  Value tiles = arith::CeilDivSIOp::create(host, loc, trip, cIndex(host, loc, tile));
-  // At most 2^16 blocks (each strides over the tiles), at least one.
-  Value grid = arith::MaxSIOp::create(
-      host, loc, arith::MinSIOp::create(host, loc, tiles, cIndex(host, loc, 1 << 16)),
-      one);
-
+  Value one = cIndex(host, loc, 1);
+  Value grid = tileGrid(host, lb, ub);
   Value end = kEnd ? kEnd : ub; // checked: up to the probe's first failure
   Kernel k(*this, "map", opts.threads, false);
-  OpBuilder &b = k.b;
-  Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
-  Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
-  forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
-    Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
-    for (int64_t j = 0; j < opts.mapItems; ++j) {
-      Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
-      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
-             [&](OpBuilder &ib) { inlineRegion(ib, op.getBody(), {i}); });
-    }
-  });
+  k.stripedIterations(
+      lb, end, [&](OpBuilder &ib, Value i) { inlineRegion(ib, op.getBody(), {i}); });
   lowerNestedToLoops(k.func);
   markUnchecked(k.func);
   k.launch(host, grid, one);
@@ -1285,26 +1278,10 @@ void overIterations(HostLowering &h, Operation *op, Value lb, Value ub, Value en
                     StringRef name, function_ref<void(OpBuilder &, Value)> body,
                     OpBuilder &host, Value when = Value()) {
   Location loc = h.loc;
-  const int64_t tile = h.opts.threads * h.opts.mapItems;
   Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
-  Value trip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
-  Value tiles = arith::CeilDivSIOp::create(host, loc, trip, cIndex(host, loc, tile));
-  Value grid = arith::MaxSIOp::create(
-      host, loc, arith::MinSIOp::create(host, loc, tiles, cIndex(host, loc, 1 << 16)),
-      one);
+  Value grid = h.tileGrid(host, lb, ub);
   Kernel k(h, name, h.opts.threads, false);
-  OpBuilder &b = k.b;
-  Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-  Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), cIndex(b, loc, 0));
-  Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
-  forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
-    Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
-    for (int64_t j = 0; j < h.opts.mapItems; ++j) {
-      Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * h.opts.threads), t));
-      ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
-             [&](OpBuilder &ib) { body(ib, i); });
-    }
-  });
+  k.stripedIterations(lb, end, body);
   markUnchecked(k.func);
   // A launch of no blocks does not run (the plan skips it): `when` false.
   if (when)
@@ -1624,7 +1601,7 @@ void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
   arith::AtomicRMWKind kind = *atomicKindOf(op.getCombiner()); // whySequential checked
   Value lb = op.getLowerBound(), ub = op.getUpperBound();
   Value end = kEnd ? kEnd : ub;
-  const int64_t cap = sharedCapacity(et), tile = opts.threads * opts.mapItems;
+  const int64_t cap = sharedCapacity(et);
   Value size = cIndex(host, loc, 1);
   for (int64_t d = 0; d < mt.getRank(); ++d)
     size = mul(host, loc, size, memref::DimOp::create(host, loc, target, d));
@@ -1643,8 +1620,7 @@ void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
     Kernel k(*this, "histogram_shared", opts.threads, false);
     OpBuilder &b = k.b;
     Value sh = k.shared(et, cap);
-    Value t = k.tid(), bx = k.blockX(), gx = k.gridX();
-    Value c0 = cIndex(b, loc, 0), T = cIndex(b, loc, opts.threads);
+    Value t = k.tid(), T = cIndex(b, loc, opts.threads);
     Value kSize = cIndex(b, loc, 1);
     for (int64_t d = 0; d < mt.getRank(); ++d)
       kSize = mul(b, loc, kSize, memref::DimOp::create(b, loc, target, d));
@@ -1653,20 +1629,11 @@ void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
       memref::StoreOp::create(x, loc, id, sh, ValueRange{e});
     });
     k.barrier();
-    Value kTrip = arith::MaxSIOp::create(b, loc, sub(b, loc, end, lb), c0);
-    Value kTiles = arith::CeilDivSIOp::create(b, loc, kTrip, cIndex(b, loc, tile));
-    forLoop(b, loc, bx, kTiles, gx, [&](OpBuilder &tb, Value tileIdx) {
-      Value base = add(tb, loc, lb, mul(tb, loc, tileIdx, cIndex(tb, loc, tile)));
-      for (int64_t j = 0; j < opts.mapItems; ++j) {
-        Value i = add(tb, loc, base, add(tb, loc, cIndex(tb, loc, j * opts.threads), t));
-        ifThen(tb, loc, cmp(tb, loc, arith::CmpIPredicate::slt, i, end),
-               [&](OpBuilder &ib) {
-                 SmallVector<Value> e = inlineRegion(ib, op.getElement(), {i});
-                 Value v = e.pop_back_val();
-                 memref::AtomicRMWOp::create(ib, loc, kind, v, sh,
-                                             ValueRange{linearIndex(ib, loc, target, e)});
-               });
-      }
+    k.stripedIterations(lb, end, [&](OpBuilder &ib, Value i) {
+      SmallVector<Value> e = inlineRegion(ib, op.getElement(), {i});
+      Value v = e.pop_back_val();
+      memref::AtomicRMWOp::create(ib, loc, kind, v, sh,
+                                  ValueRange{linearIndex(ib, loc, target, e)});
     });
     k.barrier();
     forLoop(b, loc, t, kSize, T, [&](OpBuilder &x, Value e) {
@@ -1680,12 +1647,8 @@ void HostLowering::lowerHistogram(ScatterCombineOp op, Value kEnd) {
     });
     markUnchecked(k.func);
     Value zero = cIndex(host, loc, 0), one = cIndex(host, loc, 1);
-    Value hTrip = arith::MaxSIOp::create(host, loc, sub(host, loc, ub, lb), zero);
-    Value hTiles = arith::CeilDivSIOp::create(host, loc, hTrip, cIndex(host, loc, tile));
     // Enough blocks to fill a GPU, few enough that the merges stay small.
-    Value grid = arith::MaxSIOp::create(
-        host, loc, arith::MinSIOp::create(host, loc, hTiles, cIndex(host, loc, 1024)),
-        one);
+    Value grid = tileGrid(host, lb, ub, 1024);
     k.launch(host, arith::SelectOp::create(host, loc, small, grid, zero), one);
   }
   if (kEnd)

@@ -219,8 +219,7 @@ void loops::markUnchecked(Operation *root) {
 }
 
 bool loops::iterationProbe(OpBuilder &b, Location loc, Operation *op, Value i,
-                           bool &madeChecks,
-                           function_ref<void(OpBuilder &, Value)> use) {
+                           bool &madeChecks, function_ref<void(OpBuilder &, Value)> use) {
   madeChecks = false;
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value next = arith::AddIOp::create(b, loc, i, one);
@@ -242,7 +241,8 @@ bool loops::iterationProbe(OpBuilder &b, Location loc, Operation *op, Value i,
     if (p.getCombinerRegion() && !p.getScatterTarget())
       init.assign(op->getOperands().begin() + 2, op->getOperands().end());
     tmpl = scf::ForOp::create(
-        b, loc, i, next, one, init, [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
+        b, loc, i, next, one, init,
+        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
           SmallVector<Value> out;
           if (p.getScatterTarget()) {
             SmallVector<Value> e = inlineRegion(nb, p.getElementRegion(), {iv});
@@ -261,9 +261,10 @@ bool loops::iterationProbe(OpBuilder &b, Location loc, Operation *op, Value i,
         });
   }
   lowerNestedToLoops(tmpl);
-  madeChecks = guardAccesses(tmpl, [](Operation *, StringRef, StringRef, int64_t) -> int64_t {
-    return 0; // the probe reports only where, the loop reports what
-  });
+  madeChecks =
+      guardAccesses(tmpl, [](Operation *, StringRef, StringRef, int64_t) -> int64_t {
+        return 0; // the probe reports only where, the loop reports what
+      });
   if (!madeChecks) {
     tmpl.erase();
     return true;
