@@ -50,10 +50,10 @@ static constexpr Stage kStages[] = {
 static constexpr Stage kCPUStages[] = {
     Stage::Program,   Stage::Loop, Stage::Pattern, Stage::Fused,  Stage::Checked,
     Stage::Canonical, Stage::CF,   Stage::LLVM,    Stage::LLVMIR, Stage::Assembly};
-static constexpr Stage kRanksStages[] = {
-    Stage::Program, Stage::Loop,      Stage::Pattern, Stage::Fused,  Stage::Ranks,
-    Stage::Checked, Stage::Canonical, Stage::CF,      Stage::LLVM,   Stage::LLVMIR,
-    Stage::Assembly};
+static constexpr Stage kRanksStages[] = {Stage::Program,   Stage::Loop,    Stage::Pattern,
+                                         Stage::Fused,     Stage::Ranks,   Stage::Checked,
+                                         Stage::Canonical, Stage::CF,      Stage::LLVM,
+                                         Stage::LLVMIR,    Stage::Assembly};
 static constexpr Stage kInterpreterStages[] = {Stage::Program, Stage::Loop};
 static constexpr Stage kGPUStages[] = {Stage::Program, Stage::Loop, Stage::Pattern,
                                        Stage::Fused,   Stage::GPU,  Stage::NVVM,
@@ -266,7 +266,8 @@ std::vector<int64_t> knob(const char *name, const char *value, size_t most) {
 /// The pipeline's configuration for the public options: every option, or
 /// this does not compile.
 PipelineConfig configOf(const Options &o) {
-  const auto &[checked, optLevel, strictFP, numThreads, gpuChip, gpuFeatures, rankDim] = o;
+  const auto &[checked, optLevel, strictFP, numThreads, gpuChip, gpuFeatures, rankDim] =
+      o;
   PipelineConfig c;
   c.checked = checked;
   c.strictFP = strictFP;
@@ -506,18 +507,18 @@ Kernel seqfuse::compile(const Program &program, Target target, Options options) 
       else if (p.dimNames.empty() && free.size() == 1)
         options.rankDim = free.front();
       else
-        throw CompileError("seqfuse: Target::ranks(): Options::rankDim must name the size "
-                           "(or the tensor) whose rows are split across ranks: program '" +
-                           p.name + "' has " + std::to_string(p.dimNames.size()) +
-                           " named sizes");
+        throw CompileError(
+            "seqfuse: Target::ranks(): Options::rankDim must name the size "
+            "(or the tensor) whose rows are split across ranks: program '" +
+            p.name + "' has " + std::to_string(p.dimNames.size()) + " named sizes");
     } else if (std::find(p.dimNames.begin(), p.dimNames.end(), options.rankDim) ==
                    p.dimNames.end() &&
                std::none_of(p.args.begin(), p.args.end(), [&](const ast::Argument &a) {
                  return a.isTensor && a.name == options.rankDim;
                })) {
-      throw CompileError("seqfuse: Target::ranks(): Options::rankDim '" + options.rankDim +
-                         "' is neither a named size nor a tensor of program '" + p.name +
-                         "'");
+      throw CompileError(
+          "seqfuse: Target::ranks(): Options::rankDim '" + options.rankDim +
+          "' is neither a named size nor a tensor of program '" + p.name + "'");
     }
   }
   std::string key = p.fingerprint();
