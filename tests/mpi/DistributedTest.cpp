@@ -483,6 +483,71 @@ TEST(Distributed, ArgumentErrorOnOneRankRaisesOnEvery) {
   EXPECT_EQ(r[3], 2.0f);
 }
 
+TEST(Distributed, CompileAndCallErrorsSayWhatIsExpected) {
+  auto message = [](auto &&fn) -> std::string {
+    try {
+      fn();
+    } catch (const Error &e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // Two named sizes: which one is split must be said.
+  Program two("two_sizes");
+  auto n = two.dim("n");
+  auto m = two.dim("m");
+  auto a = two.input<float>("a", {n});
+  auto b = two.input<float>("b", {m});
+  auto o = two.output<float>("o", {n});
+  loop(0, n, [&](Var i) { o[i] = a[i] + b[0]; });
+  EXPECT_THAT(message([&] { dist::compile(two, MPI_COMM_WORLD); }),
+              ::testing::HasSubstr("Options::rankDim must name the size (or the tensor) "
+                                   "whose rows are split across ranks: program "
+                                   "'two_sizes' has 2 named sizes"));
+  Options unknown;
+  unknown.rankDim = "k";
+  EXPECT_THAT(message([&] { dist::compile(two, MPI_COMM_WORLD, unknown); }),
+              ::testing::HasSubstr("Options::rankDim 'k' is neither a named size nor a "
+                                   "tensor of program 'two_sizes'"));
+  Options byM;
+  byM.rankDim = "m";
+  EXPECT_NO_THROW(dist::compile(two, MPI_COMM_WORLD, byM));
+  // The split size only as a first dimension.
+  Program later("later_dim");
+  auto r = later.dim("r");
+  auto c = later.dim("c");
+  auto t = later.input<float, 2>("t", {c, r});
+  auto s = later.output<float>("s", {r});
+  loop(0, r, [&](Var i) { s[i] = t(0, i); });
+  Options byR;
+  byR.rankDim = "r";
+  EXPECT_THAT(
+      message([&] { dist::compile(later, MPI_COMM_WORLD, byR); }),
+      ::testing::HasSubstr("tensor 't' has 'r' as a later dimension: the distributed "
+                           "size must be the first dimension of every tensor that "
+                           "has it"));
+  // The kernel inside is called through dist::Kernel only.
+  dist::Kernel k = dist::compile(cumsum(), MPI_COMM_WORLD);
+  std::vector<float> v(4, 1.0f), out(4);
+  EXPECT_THAT(
+      message([&] { k.kernel()(v, out); }),
+      ::testing::HasSubstr("a Target::ranks() kernel is called collectively through "
+                           "seqfuse::dist::Kernel"));
+  // Scalars that differ across ranks name the argument.
+  if (worldSize() > 1) {
+    Program p("scaled_again");
+    auto len = p.dim("n");
+    auto x = p.input<float>("x", {len});
+    auto f = p.param<float>("f");
+    auto y = p.output<float>("y", {len});
+    loop(0, len, [&](Var i) { y[i] = x[i] * f; });
+    dist::Kernel sk = dist::compile(p, MPI_COMM_WORLD);
+    std::vector<float> w(4, 1.0f), res(4);
+    EXPECT_THAT(message([&] { sk(w, static_cast<float>(worldRank()), res); }),
+                ::testing::HasSubstr("argument 1 ('f') is not the same on every rank"));
+  }
+}
+
 TEST(Distributed, DefaultRunsAreTheSameForAnyRankCount) {
   // 3 runs of 4096 (the default length from 12289 iterations) and one more.
   const int64_t n = 3 * 4096 + 1;

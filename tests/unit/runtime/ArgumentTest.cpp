@@ -157,4 +157,14 @@ TEST(CompileError, BadOptLevel) {
                             {"optLevel must be 0..3, got 7"});
 }
 
+// This binary does not link seqfuse_mpi: Target::ranks() says what it needs.
+TEST(CompileError, RanksWithoutTheMPILibrary) {
+  Program q("ranks");
+  auto y = q.inout<float>("y");
+  loop(0, y.size(0), [&](Var i) { y[i] = 1.0f; });
+  expectError<CompileError>([&] { compile(q, Target::ranks()); },
+                            {"Target::ranks() needs the seqfuse_mpi library",
+                             "seqfuse::dist::compile (seqfuse/mpi.h)"});
+}
+
 } // namespace
